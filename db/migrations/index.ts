@@ -1,0 +1,7 @@
+// The ordered list of migrations. A migration file is never edited once merged; add a new one.
+import type { Knex } from 'knex';
+import * as identity from './20261126_0001_identity.js';
+
+export const migrations: Record<string, Knex.Migration> = {
+  '20261126_0001_identity': identity,
+};

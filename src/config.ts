@@ -1,0 +1,82 @@
+// Typed configuration from environment variables, validated once at start.
+// Every variable virtstack reads is declared here, so this file is the one documented place
+// (the README's configuration table mirrors it).
+import { resolve } from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  adminPassword: string | undefined;
+  region: string;
+  tokenExpirationSeconds: number;
+  logLevel: string;
+  /** Consecutive wrong passwords after which a user is locked out for a while (Keystone's lockout_failure_attempts). */
+  lockoutFailureAttempts: number;
+  /** Base lockout in seconds; it doubles with every further failure, up to 15 minutes. */
+  lockoutDurationSeconds: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
+  { name: 'VIRTSTACK_HOST', default: '127.0.0.1', meaning: 'address the HTTP server listens on' },
+  { name: 'VIRTSTACK_PORT', default: '8080', meaning: 'HTTP port (Keystone, Nova and Glance share it)' },
+  { name: 'VIRTSTACK_PUBLIC_URL', default: 'http://HOST:PORT', meaning: 'base of the URLs in the service catalog' },
+  { name: 'VIRTSTACK_DATA_DIR', default: './.virtstack', meaning: 'keys, embedded PostgreSQL data, admin-openrc' },
+  { name: 'DATABASE_URL', default: '(unset: embedded PostgreSQL)', meaning: 'postgres://user:pass@host:port/db' },
+  { name: 'VIRTSTACK_ADMIN_PASSWORD', default: '(generated at first start)', meaning: 'password of user admin, used at first start' },
+  { name: 'VIRTSTACK_REGION', default: 'RegionOne', meaning: 'region of the catalog endpoints' },
+  { name: 'VIRTSTACK_TOKEN_EXPIRATION', default: '3600', meaning: 'token lifetime in seconds' },
+  { name: 'VIRTSTACK_LOG_LEVEL', default: 'info', meaning: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
+  { name: 'VIRTSTACK_LOCKOUT_FAILURES', default: '5', meaning: 'wrong passwords in a row before a user is locked out (0 = never)' },
+  { name: 'VIRTSTACK_LOCKOUT_DURATION', default: '2', meaning: 'first lockout in seconds; doubles per further failure, max 900' },
+];
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got '${raw}'`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = env.VIRTSTACK_HOST || '127.0.0.1';
+  const port = integer(env, 'VIRTSTACK_PORT', 8080, 0, 65535);
+  const publicUrl = (env.VIRTSTACK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`VIRTSTACK_PUBLIC_URL must be an http(s) URL, got '${publicUrl}'`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://`);
+  }
+  const logLevel = env.VIRTSTACK_LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`VIRTSTACK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const adminPassword = env.VIRTSTACK_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length > 4096) throw new ConfigError('VIRTSTACK_ADMIN_PASSWORD is too long');
+  return {
+    host,
+    port,
+    publicUrl,
+    dataDir: resolve(env.VIRTSTACK_DATA_DIR || './.virtstack'),
+    databaseUrl,
+    adminPassword,
+    region: env.VIRTSTACK_REGION || 'RegionOne',
+    tokenExpirationSeconds: integer(env, 'VIRTSTACK_TOKEN_EXPIRATION', 3600, 60, 7 * 24 * 3600),
+    logLevel,
+    lockoutFailureAttempts: integer(env, 'VIRTSTACK_LOCKOUT_FAILURES', 5, 0, 1000),
+    lockoutDurationSeconds: integer(env, 'VIRTSTACK_LOCKOUT_DURATION', 2, 1, 900),
+  };
+}
