@@ -95,6 +95,8 @@ export class TokenService {
     // A re-scoped token keeps the original's expiry (Keystone: "the new token inherits the expiration").
     if (inherited) expiresAtMs = Math.min(expiresAtMs, inherited.expiresAtMs);
     if (appCred?.expiresAt) expiresAtMs = Math.min(expiresAtMs, appCred.expiresAt.getTime());
+    // JWT `exp` has whole seconds; the body must show the same instant the token carries.
+    expiresAtMs = Math.floor(expiresAtMs / 1000) * 1000;
     const claims: TokenClaims = {
       userId: user.id,
       methods: inherited ? [...new Set([...inherited.methods, ...methods.filter((m) => m !== 'token'), 'token'])] : methods,

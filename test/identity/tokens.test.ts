@@ -1,0 +1,259 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, ADMIN_PASSWORD, type TestServer } from '../support/server.js';
+import { http, issueToken, passwordAuth, projectScope } from '../support/http.js';
+import { IdentityFixtures } from '../support/identity-fixtures.js';
+
+let server: TestServer;
+let fx: IdentityFixtures;
+
+before(async () => {
+  server = await startTestServer({ VIRTSTACK_LOCKOUT_FAILURES: '3', VIRTSTACK_LOCKOUT_DURATION: '60' });
+  fx = await IdentityFixtures.create(server.authUrl);
+});
+after(() => server.stop());
+
+describe('version discovery', () => {
+  test('GET /identity answers 300 with versions.values and a Location', async () => {
+    const res = await http('GET', `${server.url}/identity`);
+    assert.equal(res.status, 300);
+    assert.equal(res.headers.get('location'), `${server.url}/identity/v3/`);
+    assert.equal(res.body.versions.values[0].id, 'v3.14');
+    assert.equal(res.body.versions.values[0].status, 'stable');
+    assert.match(res.headers.get('x-openstack-request-id') ?? '', /^req-[0-9a-f-]{36}$/);
+  });
+
+  test('GET /identity/v3 answers the version document', async () => {
+    const res = await http('GET', `${server.url}/identity/v3`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.version.links, [{ rel: 'self', href: `${server.url}/identity/v3/` }]);
+    assert.equal(res.body.version['media-types'][0].type, 'application/vnd.openstack.identity-v3+json');
+  });
+});
+
+describe('password authentication', () => {
+  test('a project-scoped token carries user, project, roles, catalog and audit ids', async () => {
+    const t = await issueToken(server.authUrl, passwordAuth({ name: 'admin', password: ADMIN_PASSWORD }, projectScope('admin')));
+    assert.equal(t.status, 201);
+    const token = t.body.token;
+    assert.deepEqual(token.methods, ['password']);
+    assert.equal(token.user.name, 'admin');
+    assert.deepEqual(token.user.domain, { id: 'default', name: 'Default' });
+    assert.equal(token.project.name, 'admin');
+    assert.equal(token.is_domain, false);
+    assert.deepEqual(token.roles.map((r: any) => r.name).sort(), ['admin', 'member', 'reader']);
+    assert.match(token.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.match(token.issued_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.equal(token.audit_ids.length, 1);
+    assert.match(token.audit_ids[0], /^[A-Za-z0-9_-]{22}$/);
+    const identity = token.catalog.find((s: any) => s.type === 'identity');
+    assert.ok(identity, 'catalog lists identity');
+    assert.deepEqual(identity.endpoints.map((e: any) => e.interface).sort(), ['admin', 'internal', 'public']);
+    assert.equal(identity.endpoints[0].url, `${server.url}/identity`);
+    assert.ok(!token.catalog.some((s: any) => ['network', 'volume', 'compute', 'image'].includes(s.type)), 'no unserved service is advertised');
+  });
+
+  test('nocatalog leaves the catalog out', async () => {
+    const res = await http('POST', `${server.authUrl}/auth/tokens?nocatalog`, { body: passwordAuth({ name: 'admin', password: ADMIN_PASSWORD }, projectScope('admin')) });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.token.catalog, undefined);
+  });
+
+  test('a user found by id, and by name with a domain id, both authenticate', async () => {
+    const user = await fx.user();
+    const byId = await issueToken(server.authUrl, passwordAuth({ id: user.id, password: user.password }));
+    assert.equal(byId.status, 201);
+    const byName = await issueToken(server.authUrl, { auth: { identity: { methods: ['password'], password: { user: { name: user.name, domain: { id: 'default' }, password: user.password } } } } });
+    assert.equal(byName.status, 201);
+    // Unscoped: no roles, no catalog, no project.
+    assert.equal(byName.body.token.project, undefined);
+    assert.equal(byName.body.token.roles, undefined);
+  });
+
+  test('a wrong password is a 401 in Keystone shape with WWW-Authenticate', async () => {
+    const res = await http('POST', `${server.authUrl}/auth/tokens`, { body: passwordAuth({ name: 'admin', password: 'wrong' }) });
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.body, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
+    assert.equal(res.headers.get('www-authenticate'), `Keystone uri="${server.url}/identity/v3"`);
+  });
+
+  test('repeated wrong passwords lock the user out even with the right one, for a while', async () => {
+    const user = await fx.user();
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await issueToken(server.authUrl, passwordAuth({ id: user.id, password: 'nope' }))).status, 401);
+    }
+    const locked = await http('POST', `${server.authUrl}/auth/tokens`, { body: passwordAuth({ id: user.id, password: user.password }) });
+    assert.equal(locked.status, 401);
+    assert.match(locked.body.error.message, /locked/);
+    // An admin resetting the password unlocks the account.
+    await http('PATCH', `${server.authUrl}/users/${user.id}`, { token: fx.adminToken, body: { user: { password: 'fresh-password' } } });
+    assert.equal((await issueToken(server.authUrl, passwordAuth({ id: user.id, password: 'fresh-password' }))).status, 201);
+  });
+
+  test('a scope on a project without roles is refused', async () => {
+    const user = await fx.user();
+    const project = await fx.project();
+    const res = await issueToken(server.authUrl, passwordAuth({ id: user.id, password: user.password }, { project: { id: project.id } }));
+    assert.equal(res.status, 401);
+  });
+
+  test('without a scope the token is scoped to the default project', async () => {
+    const { project } = await fx.member();
+    const user = await fx.user({ default_project_id: project.id });
+    await fx.put(`projects/${project.id}/users/${user.id}/roles/${(await fx.role('member')).id}`);
+    const t = await issueToken(server.authUrl, passwordAuth({ id: user.id, password: user.password }));
+    assert.equal(t.body.token.project.id, project.id);
+  });
+
+  test('domain and system scopes', async () => {
+    const admin = await http('GET', `${server.authUrl}/users?name=admin`, { token: fx.adminToken });
+    const adminId = admin.body.users[0].id;
+    await fx.put(`domains/default/users/${adminId}/roles/${(await fx.role('admin')).id}`);
+    const domain = await issueToken(server.authUrl, passwordAuth({ name: 'admin', password: ADMIN_PASSWORD }, { domain: { name: 'Default' } }));
+    assert.equal(domain.status, 201);
+    assert.deepEqual(domain.body.token.domain, { id: 'default', name: 'Default' });
+    const system = await issueToken(server.authUrl, passwordAuth({ name: 'admin', password: ADMIN_PASSWORD }, { system: { all: true } }));
+    assert.equal(system.status, 201);
+    assert.deepEqual(system.body.token.system, { all: true });
+  });
+});
+
+describe('validation and revocation', () => {
+  test('GET, HEAD and DELETE /v3/auth/tokens validate, check and revoke', async () => {
+    const { token } = await fx.member();
+    const get = await http('GET', `${server.authUrl}/auth/tokens`, { token: fx.adminToken, headers: { 'X-Subject-Token': token } });
+    assert.equal(get.status, 200);
+    assert.equal(get.headers.get('x-subject-token'), token);
+    assert.equal(get.body.token.roles.some((r: any) => r.name === 'member'), true);
+    const head = await http('HEAD', `${server.authUrl}/auth/tokens`, { token: fx.adminToken, headers: { 'X-Subject-Token': token } });
+    assert.equal(head.status, 200);
+    const del = await http('DELETE', `${server.authUrl}/auth/tokens`, { token: fx.adminToken, headers: { 'X-Subject-Token': token } });
+    assert.equal(del.status, 204);
+    const again = await http('GET', `${server.authUrl}/auth/tokens`, { token: fx.adminToken, headers: { 'X-Subject-Token': token } });
+    assert.equal(again.status, 404);
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token })).status, 401);
+  });
+
+  test('a user may validate its own token but not another user\'s', async () => {
+    const a = await fx.member();
+    const b = await fx.member();
+    assert.equal((await http('GET', `${server.authUrl}/auth/tokens`, { token: a.token, headers: { 'X-Subject-Token': a.token } })).status, 200);
+    assert.equal((await http('GET', `${server.authUrl}/auth/tokens`, { token: a.token, headers: { 'X-Subject-Token': b.token } })).status, 403);
+  });
+
+  test('a garbage or tampered token is refused', async () => {
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: 'garbage' })).status, 401);
+    const [h, p, s] = fx.adminToken.split('.');
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'someone' })).toString('base64url')}.${s}`;
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: forged })).status, 401);
+  });
+
+  for (const [what, change] of [
+    ['disabling the user', { enabled: false }],
+    ['changing its password', { password: 'changed-password' }],
+  ] as const) {
+    test(`${what} revokes its existing tokens`, async () => {
+      const { user, token } = await fx.member();
+      assert.equal((await http('GET', `${server.authUrl}/users/${user.id}`, { token })).status, 200);
+      const patch = await http('PATCH', `${server.authUrl}/users/${user.id}`, { token: fx.adminToken, body: { user: change } });
+      assert.equal(patch.status, 200);
+      assert.equal((await http('GET', `${server.authUrl}/users/${user.id}`, { token })).status, 401);
+    });
+  }
+
+  test('deleting the user, disabling the project or removing the last role invalidates tokens', async () => {
+    const a = await fx.member();
+    await http('DELETE', `${server.authUrl}/users/${a.user.id}`, { token: fx.adminToken });
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: a.token })).status, 401);
+    const b = await fx.member();
+    await http('PATCH', `${server.authUrl}/projects/${b.project.id}`, { token: fx.adminToken, body: { project: { enabled: false } } });
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: b.token })).status, 401);
+    const c = await fx.member();
+    const member = await fx.role('member');
+    await http('DELETE', `${server.authUrl}/projects/${c.project.id}/users/${c.user.id}/roles/${member.id}`, { token: fx.adminToken });
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: c.token })).status, 401);
+  });
+
+  test('self-service password change revokes the old tokens and needs the original password', async () => {
+    const { user, token } = await fx.member();
+    const wrong = await http('POST', `${server.authUrl}/users/${user.id}/password`, { body: { user: { original_password: 'bad', password: 'next-password' } } });
+    assert.equal(wrong.status, 401);
+    const ok = await http('POST', `${server.authUrl}/users/${user.id}/password`, { token, body: { user: { original_password: user.password, password: 'next-password' } } });
+    assert.equal(ok.status, 204);
+    assert.equal((await http('GET', `${server.authUrl}/users/${user.id}`, { token })).status, 401);
+    assert.equal((await issueToken(server.authUrl, passwordAuth({ id: user.id, password: 'next-password' }))).status, 201);
+  });
+
+  test('re-scoping an unscoped token keeps its expiry and chains its audit id', async () => {
+    const { user, project } = await fx.member();
+    const unscoped = await issueToken(server.authUrl, passwordAuth({ id: user.id, password: user.password }));
+    const scoped = await issueToken(server.authUrl, { auth: { identity: { methods: ['token'], token: { id: unscoped.id } }, scope: { project: { id: project.id } } } });
+    assert.equal(scoped.status, 201);
+    assert.equal(scoped.body.token.project.id, project.id);
+    assert.equal(scoped.body.token.expires_at, unscoped.body.token.expires_at);
+    assert.equal(scoped.body.token.audit_ids[1], unscoped.body.token.audit_ids[0]);
+    // Revoking the original revokes the whole chain.
+    await http('DELETE', `${server.authUrl}/auth/tokens`, { token: fx.adminToken, headers: { 'X-Subject-Token': unscoped.id } });
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: scoped.id })).status, 401);
+  });
+});
+
+describe('application credentials', () => {
+  test('created with a secret shown once, they authenticate with restricted roles until deleted', async () => {
+    const { user, project, token } = await fx.member();
+    const created = await http('POST', `${server.authUrl}/users/${user.id}/application_credentials`, {
+      token, body: { application_credential: { name: 'ci', roles: [{ name: 'reader' }] } },
+    });
+    assert.equal(created.status, 201, created.text);
+    const ac = created.body.application_credential;
+    assert.ok(ac.secret.length >= 32);
+    assert.deepEqual(ac.roles.map((r: any) => r.name), ['reader']);
+    const shown = await http('GET', `${server.authUrl}/users/${user.id}/application_credentials/${ac.id}`, { token });
+    assert.equal(shown.body.application_credential.secret, undefined, 'the secret is never shown again');
+    const t = await issueToken(server.authUrl, { auth: { identity: { methods: ['application_credential'], application_credential: { id: ac.id, secret: ac.secret } } } });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    assert.equal(t.body.token.project.id, project.id);
+    assert.deepEqual(t.body.token.roles.map((r: any) => r.name), ['reader']);
+    assert.equal(t.body.token.application_credential.id, ac.id);
+    const byName = await issueToken(server.authUrl, { auth: { identity: { methods: ['application_credential'], application_credential: { name: 'ci', user: { id: user.id }, secret: ac.secret } } } });
+    assert.equal(byName.status, 201);
+    const bad = await issueToken(server.authUrl, { auth: { identity: { methods: ['application_credential'], application_credential: { id: ac.id, secret: 'wrong' } } } });
+    assert.equal(bad.status, 401);
+    assert.equal((await http('DELETE', `${server.authUrl}/users/${user.id}/application_credentials/${ac.id}`, { token })).status, 204);
+    assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: t.id })).status, 401);
+  });
+
+  test('a role the user does not hold cannot be delegated; another user cannot read them', async () => {
+    const { user, token } = await fx.member();
+    const res = await http('POST', `${server.authUrl}/users/${user.id}/application_credentials`, { token, body: { application_credential: { name: 'x', roles: [{ name: 'admin' }] } } });
+    assert.equal(res.status, 400);
+    const other = await fx.member();
+    assert.equal((await http('GET', `${server.authUrl}/users/${user.id}/application_credentials`, { token: other.token })).status, 403);
+  });
+});
+
+describe('bad requests', () => {
+  test('malformed JSON is a 400 in Keystone shape', async () => {
+    const res = await http('POST', `${server.authUrl}/auth/tokens`, { rawBody: '{"auth": ' });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 400);
+    assert.equal(res.body.error.title, 'Bad Request');
+  });
+
+  test('a body without identity names the missing property', async () => {
+    const res = await http('POST', `${server.authUrl}/auth/tokens`, { body: { auth: { scope: 'x' } } });
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.message, /'identity' is a required property/);
+  });
+
+  test('an unsupported method is a 401', async () => {
+    const res = await http('POST', `${server.authUrl}/auth/tokens`, { body: { auth: { identity: { methods: ['totp'] } } } });
+    assert.equal(res.status, 401);
+  });
+
+  test('no token is a 401 with WWW-Authenticate', async () => {
+    const res = await http('GET', `${server.authUrl}/projects`);
+    assert.equal(res.status, 401);
+    assert.ok(res.headers.get('www-authenticate'));
+  });
+});

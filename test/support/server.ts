@@ -1,0 +1,66 @@
+// Starts a real virtstack server in this process, on a fresh database and data dir, on a free
+// loopback port. Tests talk to it over HTTP (test/support/http.ts) or with the real `openstack` CLI.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/main.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const ADMIN_PASSWORD = 'admin-secret-for-tests';
+
+export interface TestServer {
+  url: string;
+  authUrl: string;
+  dataDir: string;
+  database: TestDatabase;
+  /** OS_* variables for the admin account, for the `openstack` CLI. */
+  adminEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'virtstack-test-data-'));
+  // Port 0: the OS picks a free port; the catalog needs the real one, so the public URL is set after.
+  const probe = loadConfig({ VIRTSTACK_PORT: '0', VIRTSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, ...env });
+  let server: RunningServer | undefined;
+  const port = await freePort();
+  const config = { ...probe, port, publicUrl: `http://127.0.0.1:${port}`, adminPassword: ADMIN_PASSWORD, logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' };
+  server = await startServer(config, pino({ level: config.logLevel }));
+  const url = server.url;
+  return {
+    url,
+    authUrl: `${url}/identity/v3`,
+    dataDir,
+    database,
+    adminEnv: {
+      OS_AUTH_URL: `${url}/identity/v3`,
+      OS_IDENTITY_API_VERSION: '3',
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: ADMIN_PASSWORD,
+      OS_PROJECT_NAME: 'admin',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+      OS_REGION_NAME: 'RegionOne',
+    },
+    async stop() {
+      await server?.stop();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
