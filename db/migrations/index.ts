@@ -1,7 +1,9 @@
 // The ordered list of migrations. A migration file is never edited once merged; add a new one.
 import type { Knex } from 'knex';
 import * as identity from './20261126_0001_identity.js';
+import * as identityExtensions from './20261127_0001_identity_extensions.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261126_0001_identity': identity,
+  '20261127_0001_identity_extensions': identityExtensions,
 };

@@ -47,9 +47,14 @@ export class ApplicationCredentialService {
       }
     }
     let expiresAt: Date | null = null;
+    let expiresAtText: string | null = null;
     if (body.expires_at) {
-      expiresAt = new Date(body.expires_at.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(body.expires_at) ? body.expires_at : `${body.expires_at}Z`);
-      if (Number.isNaN(expiresAt.getTime())) throw new BadRequestError(`Invalid input for field 'expires_at': '${body.expires_at}' is not a date-time.`);
+      // Keystone reads a time without a zone as UTC; PostgreSQL stores the given microseconds.
+      expiresAtText = body.expires_at.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(body.expires_at) ? body.expires_at : `${body.expires_at}Z`;
+      expiresAt = new Date(expiresAtText);
+      if (Number.isNaN(expiresAt.getTime()) || !/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(expiresAtText)) {
+        throw new BadRequestError(`Invalid input for field 'expires_at': '${body.expires_at}' is not a date-time.`);
+      }
       if (expiresAt.getTime() <= Date.now()) throw new BadRequestError('The expiration of an application credential must be in the future.');
     }
     const secret = body.secret || randomBytes(48).toString('base64url');
@@ -62,6 +67,7 @@ export class ApplicationCredentialService {
         user_id: userId,
         project_id: auth.projectId,
         expires_at: expiresAt,
+        expires_at_text: expiresAtText,
         unrestricted: body.unrestricted ?? false,
         roles,
       });

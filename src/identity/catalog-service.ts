@@ -107,7 +107,14 @@ export class CatalogService {
     }
     if (known.service_id !== undefined && !(await this.d.services.get(known.service_id))) throw new BadRequestError(`Could not find service: ${known.service_id}.`);
     const regionId = known.region_id ?? known.region;
-    if (regionId && !(await this.d.regions.get(regionId))) throw new BadRequestError(`Could not find region: ${regionId}.`);
+    // keystone/api/endpoints.py _validate_endpoint_region: an unknown region is created on the fly.
+    if (regionId && !(await this.d.regions.get(regionId))) {
+      try {
+        await this.d.regions.insert({ id: regionId, description: '', parent_region_id: null, extra: {} });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err; // another request created it meanwhile
+      }
+    }
   }
 
   async createEndpoint(body: Record<string, unknown>): Promise<EndpointRow> {

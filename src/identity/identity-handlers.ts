@@ -3,11 +3,16 @@
 import type { Response } from 'express';
 import type { ApiRequest, Handler } from '../http/openapi-router.js';
 import { ForbiddenError, NotFoundError } from '../http/errors.js';
-import type { AuthContext } from './auth-context.js';
+import { isAdmin, type AuthContext } from './auth-context.js';
 import { enforce } from './identity-policy.js';
 import type { IdentityViews, NameLookup } from './identity-views.js';
 import type { ApplicationCredentialService } from './application-credential-service.js';
 import type { CatalogService } from './catalog-service.js';
+import type { ConsumerService } from './consumer-service.js';
+import type { CredentialService } from './credential-service.js';
+import type { DomainConfigService } from './domain-config-service.js';
+import type { EndpointGroupService } from './endpoint-group-service.js';
+import type { PolicyService } from './policy-service.js';
 import type { ResourceService } from './resource-service.js';
 import type { ActorKind, RoleService, TargetKind } from './role-service.js';
 import type { TokenService } from './token-service.js';
@@ -20,6 +25,11 @@ export interface IdentityHandlerDeps {
   roles: RoleService;
   catalog: CatalogService;
   appCreds: ApplicationCredentialService;
+  credentials: CredentialService;
+  domainConfigs: DomainConfigService;
+  endpointGroups: EndpointGroupService;
+  consumers: ConsumerService;
+  policies: PolicyService;
   views: IdentityViews;
 }
 
@@ -40,6 +50,12 @@ function q(req: Req, name: string): string | undefined {
 export function createIdentityHandlers(d: IdentityHandlerDeps): Record<string, Handler<AuthContext>> {
   const v = d.views;
   const admin = (req: Req) => enforce(req.auth, 'identity:admin');
+  /** Loads the credential named in the path and checks the caller may use it; 404 before 403 as Keystone defers existence. */
+  const ownCredential = async (req: Req) => {
+    const credential = await d.credentials.get(req.params.credential_id);
+    enforce(req.auth, 'identity:credential_owner', { userId: credential.user_id });
+    return credential;
+  };
 
   const grantHandlers = (actor: ActorKind, target: TargetKind, inherited: boolean, suffix: string) => {
     const A = actor === 'user' ? 'User' : 'Group';
@@ -83,7 +99,8 @@ export function createIdentityHandlers(d: IdentityHandlerDeps): Record<string, H
   const tokenResponse = async (res: Response, issued: Awaited<ReturnType<TokenService['issue']>>, nocatalog: boolean, status: number) => {
     const catalog = nocatalog || !(issued.auth.projectId || issued.auth.domainId || issued.auth.system) ? undefined : await d.catalog.catalog();
     res.status(status).setHeader('X-Subject-Token', issued.token);
-    res.json(v.token(issued, catalog ?? (nocatalog ? undefined : [])));
+    // An unscoped token has no catalog at all (Keystone; tempest test_rescope_token checks it).
+    res.json(v.token(issued, catalog));
   };
 
   return {
@@ -440,6 +457,187 @@ export function createIdentityHandlers(d: IdentityHandlerDeps): Record<string, H
     deleteEndpoint: async (req, res) => {
       admin(req);
       await d.catalog.deleteEndpoint(req.params.endpoint_id);
+      res.status(204).end();
+    },
+
+    // Credentials: admin, or the user the credential belongs to (Keystone's default policy).
+    listCredentials: async (req, res) => {
+      // Keystone lists for a non-admin only what it may get: its own credentials (keystone/api/credentials.py).
+      const asked = q(req, 'user_id');
+      const userId = isAdmin(req.auth) ? asked : req.auth.userId;
+      const rows = asked !== undefined && asked !== userId ? [] : await d.credentials.list({ user_id: userId, type: q(req, 'type') });
+      res.json(v.collection('credentials', rows.map((c) => v.credential(c)), 'credentials'));
+    },
+    createCredential: async (req, res) => {
+      enforce(req.auth, 'identity:credential_owner', { userId: req.body.credential.user_id });
+      res.status(201).json({ credential: v.credential(await d.credentials.create(req.body.credential)) });
+    },
+    getCredential: async (req, res) => {
+      const credential = await ownCredential(req);
+      res.json({ credential: v.credential(credential) });
+    },
+    updateCredential: async (req, res) => {
+      await ownCredential(req);
+      // Handing a credential to another user needs the right to create one for that user.
+      if (req.body.credential.user_id !== undefined) enforce(req.auth, 'identity:credential_owner', { userId: req.body.credential.user_id });
+      res.json({ credential: v.credential(await d.credentials.update(req.params.credential_id, req.body.credential)) });
+    },
+    deleteCredential: async (req, res) => {
+      await ownCredential(req);
+      await d.credentials.delete(req.params.credential_id);
+      res.status(204).end();
+    },
+    listEc2Credentials: async (req, res) => {
+      enforce(req.auth, 'identity:credential_owner', { userId: req.params.user_id });
+      const creds = await d.credentials.listEc2(req.params.user_id);
+      res.json(v.collection('credentials', creds.map((c) => v.ec2Credential(c)), `users/${req.params.user_id}/credentials/OS-EC2`));
+    },
+    createEc2Credential: async (req, res) => {
+      enforce(req.auth, 'identity:credential_owner', { userId: req.params.user_id });
+      res.status(201).json({ credential: v.ec2Credential(await d.credentials.createEc2(req.params.user_id, req.body.tenant_id)) });
+    },
+    getEc2Credential: async (req, res) => {
+      enforce(req.auth, 'identity:credential_owner', { userId: req.params.user_id });
+      res.json({ credential: v.ec2Credential(await d.credentials.getEc2(req.params.user_id, req.params.credential_id)) });
+    },
+    deleteEc2Credential: async (req, res) => {
+      enforce(req.auth, 'identity:credential_owner', { userId: req.params.user_id });
+      await d.credentials.deleteEc2(req.params.user_id, req.params.credential_id);
+      res.status(204).end();
+    },
+
+    // Domain configuration: admin only.
+    getDefaultDomainConfig: async (req, res) => {
+      admin(req);
+      res.json({ config: d.domainConfigs.default() });
+    },
+    getDefaultDomainConfigGroup: async (req, res) => {
+      admin(req);
+      res.json({ config: d.domainConfigs.default(req.params.group) });
+    },
+    getDefaultDomainConfigOption: async (req, res) => {
+      admin(req);
+      res.json({ config: d.domainConfigs.default(req.params.group, req.params.option) });
+    },
+    createDomainConfig: async (req, res) => {
+      admin(req);
+      const { config, created } = await d.domainConfigs.create(req.params.domain_id, req.body.config);
+      res.status(created ? 201 : 200).json({ config });
+    },
+    getDomainConfig: async (req, res) => {
+      admin(req);
+      res.json({ config: await d.domainConfigs.get(req.params.domain_id) });
+    },
+    updateDomainConfig: async (req, res) => {
+      admin(req);
+      res.json({ config: await d.domainConfigs.update(req.params.domain_id, req.body.config) });
+    },
+    deleteDomainConfig: async (req, res) => {
+      admin(req);
+      await d.domainConfigs.delete(req.params.domain_id);
+      res.status(204).end();
+    },
+    getDomainConfigGroup: async (req, res) => {
+      admin(req);
+      res.json({ config: await d.domainConfigs.get(req.params.domain_id, req.params.group) });
+    },
+    updateDomainConfigGroup: async (req, res) => {
+      admin(req);
+      res.json({ config: await d.domainConfigs.update(req.params.domain_id, req.body.config, req.params.group) });
+    },
+    deleteDomainConfigGroup: async (req, res) => {
+      admin(req);
+      await d.domainConfigs.delete(req.params.domain_id, req.params.group);
+      res.status(204).end();
+    },
+    getDomainConfigOption: async (req, res) => {
+      admin(req);
+      res.json({ config: await d.domainConfigs.get(req.params.domain_id, req.params.group, req.params.option) });
+    },
+    updateDomainConfigOption: async (req, res) => {
+      admin(req);
+      res.json({ config: await d.domainConfigs.update(req.params.domain_id, req.body.config, req.params.group, req.params.option) });
+    },
+    deleteDomainConfigOption: async (req, res) => {
+      admin(req);
+      await d.domainConfigs.delete(req.params.domain_id, req.params.group, req.params.option);
+      res.status(204).end();
+    },
+
+    listEndpointGroups: async (req, res) => {
+      admin(req);
+      const groups = await d.endpointGroups.list({ name: q(req, 'name') });
+      res.json(v.collection('endpoint_groups', groups.map((g) => v.endpointGroup(g)), 'OS-EP-FILTER/endpoint_groups'));
+    },
+    createEndpointGroup: async (req, res) => {
+      admin(req);
+      res.status(201).json({ endpoint_group: v.endpointGroup(await d.endpointGroups.create(req.body.endpoint_group)) });
+    },
+    getEndpointGroup: async (req, res) => {
+      admin(req);
+      res.json({ endpoint_group: v.endpointGroup(await d.endpointGroups.get(req.params.endpoint_group_id)) });
+    },
+    checkEndpointGroup: async (req, res) => {
+      admin(req);
+      await d.endpointGroups.get(req.params.endpoint_group_id);
+      res.status(200).end();
+    },
+    updateEndpointGroup: async (req, res) => {
+      admin(req);
+      res.json({ endpoint_group: v.endpointGroup(await d.endpointGroups.update(req.params.endpoint_group_id, req.body.endpoint_group)) });
+    },
+    deleteEndpointGroup: async (req, res) => {
+      admin(req);
+      await d.endpointGroups.delete(req.params.endpoint_group_id);
+      res.status(204).end();
+    },
+    listEndpointGroupEndpoints: async (req, res) => {
+      admin(req);
+      const endpoints = await d.endpointGroups.endpoints(req.params.endpoint_group_id);
+      res.json(v.collection('endpoints', endpoints.map((e) => v.endpoint(e)), `OS-EP-FILTER/endpoint_groups/${req.params.endpoint_group_id}/endpoints`));
+    },
+
+    listConsumers: async (req, res) => {
+      admin(req);
+      res.json(v.collection('consumers', (await d.consumers.list()).map((c) => v.consumer(c)), 'OS-OAUTH1/consumers'));
+    },
+    createConsumer: async (req, res) => {
+      admin(req);
+      res.status(201).json({ consumer: v.consumer(await d.consumers.create(req.body.consumer), true) });
+    },
+    getConsumer: async (req, res) => {
+      admin(req);
+      res.json({ consumer: v.consumer(await d.consumers.get(req.params.consumer_id)) });
+    },
+    updateConsumer: async (req, res) => {
+      admin(req);
+      res.json({ consumer: v.consumer(await d.consumers.update(req.params.consumer_id, req.body.consumer)) });
+    },
+    deleteConsumer: async (req, res) => {
+      admin(req);
+      await d.consumers.delete(req.params.consumer_id);
+      res.status(204).end();
+    },
+
+    listPolicies: async (req, res) => {
+      admin(req);
+      res.json(v.collection('policies', (await d.policies.list({ type: q(req, 'type') })).map((p) => v.policy(p)), 'policies'));
+    },
+    createPolicy: async (req, res) => {
+      admin(req);
+      res.status(201).json({ policy: v.policy(await d.policies.create(req.body.policy)) });
+    },
+    getPolicy: async (req, res) => {
+      admin(req);
+      res.json({ policy: v.policy(await d.policies.get(req.params.policy_id)) });
+    },
+    updatePolicy: async (req, res) => {
+      admin(req);
+      res.json({ policy: v.policy(await d.policies.update(req.params.policy_id, req.body.policy)) });
+    },
+    deletePolicy: async (req, res) => {
+      admin(req);
+      await d.policies.delete(req.params.policy_id);
       res.status(204).end();
     },
 

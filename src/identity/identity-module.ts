@@ -7,6 +7,10 @@ import { createServiceRouter } from '../http/openapi-router.js';
 import { ApplicationCredentialService } from './application-credential-service.js';
 import type { AuthContext } from './auth-context.js';
 import { CatalogService } from './catalog-service.js';
+import { ConsumerService } from './consumer-service.js';
+import { CredentialService } from './credential-service.js';
+import { DomainConfigService } from './domain-config-service.js';
+import { EndpointGroupService } from './endpoint-group-service.js';
 import { identityErrorRenderer } from './identity-errors.js';
 import { createIdentityHandlers } from './identity-handlers.js';
 import { IdentityViews } from './identity-views.js';
@@ -21,6 +25,12 @@ import { RevocationRepository } from './repositories/revocation-repository.js';
 import { RoleRepository } from './repositories/role-repository.js';
 import { TokenRepository } from './repositories/token-repository.js';
 import { UserRepository } from './repositories/user-repository.js';
+import { ConsumerRepository } from './repositories/consumer-repository.js';
+import { CredentialRepository } from './repositories/credential-repository.js';
+import { DomainConfigRepository } from './repositories/domain-config-repository.js';
+import { EndpointGroupRepository } from './repositories/endpoint-group-repository.js';
+import { PolicyRepository } from './repositories/policy-repository.js';
+import { PolicyService } from './policy-service.js';
 import { ResourceService } from './resource-service.js';
 import { RoleService } from './role-service.js';
 import { TokenProvider } from './token-provider.js';
@@ -44,6 +54,8 @@ export async function createIdentityModule(opts: { db: Database; config: Config;
   const assignments = new AssignmentRepository(db);
   const revocations = new RevocationRepository(db);
   const appCredRepo = new ApplicationCredentialRepository(db);
+  const regions = new RegionRepository(db);
+  const endpoints = new EndpointRepository(db);
   const tokens = new TokenService({
     provider: TokenProvider.fromDirectory(config.dataDir),
     hasher, users, domains, projects, assignments, appCreds: appCredRepo, revocations,
@@ -60,8 +72,13 @@ export async function createIdentityModule(opts: { db: Database; config: Config;
       resources: new ResourceService({ db, domains, projects, users, groups, assignments, revocations }),
       users: new UserService({ users, groups, domains, assignments, revocations, hasher }),
       roles: new RoleService({ roles, assignments, users, groups, projects, domains }),
-      catalog: new CatalogService({ regions: new RegionRepository(db), services: new ServiceRepository(db), endpoints: new EndpointRepository(db) }),
+      catalog: new CatalogService({ regions, services: new ServiceRepository(db), endpoints }),
       appCreds: new ApplicationCredentialService({ appCreds: appCredRepo, roles, revocations, hasher }),
+      credentials: new CredentialService({ credentials: new CredentialRepository(db), users, projects }),
+      domainConfigs: new DomainConfigService({ domains, configs: new DomainConfigRepository(db) }),
+      endpointGroups: new EndpointGroupService({ groups: new EndpointGroupRepository(db), endpoints }),
+      consumers: new ConsumerService(new ConsumerRepository(db)),
+      policies: new PolicyService(new PolicyRepository(db)),
       views: new IdentityViews(identityBase),
     }),
     renderError: identityErrorRenderer(identityBase),

@@ -1,6 +1,8 @@
 // Keystone's default policy, in spirit (keystone/common/policies/*.py): role `admin` may do everything;
 // a user may read itself, change its own password, manage its own application credentials, list its own
-// projects and groups, and validate its own tokens. Everything else is refused with 403.
+// projects and groups, and validate its own tokens, and manage its own credentials and EC2 credentials
+// (keystone/common/policies/credential.py and ec2_credential.py: "user_id:%(target.credential.user_id)s").
+// Everything else is refused with 403.
 import { ForbiddenError } from '../http/errors.js';
 import { isAdmin, type AuthContext } from './auth-context.js';
 
@@ -29,6 +31,7 @@ const RULES: Record<string, Rule> = {
   'identity:list_user_projects': adminOrSelf,
   'identity:list_groups_for_user': adminOrSelf,
   'identity:application_credential': adminOrSelf,
+  'identity:credential_owner': adminOrSelf,
   'identity:get_region': anyone,
   'identity:list_regions': anyone,
   'identity:admin': admin,

@@ -4,8 +4,10 @@ import type { AuthContext } from './auth-context.js';
 import type { IssuedToken } from './token-service.js';
 import type { CatalogEntry } from './catalog-service.js';
 import type { AssignmentEntry } from './role-service.js';
+import type { Ec2Credential } from './credential-service.js';
 import type {
-  ApplicationCredentialRow, DomainRow, EndpointRow, GroupRow, ProjectRow, RegionRow, RoleRow, ServiceRow, UserRow,
+  ApplicationCredentialRow, ConsumerRow, CredentialRow, DomainRow, EndpointGroupRow, EndpointRow, GroupRow, PolicyRow, ProjectRow, RegionRow,
+  RoleRow, ServiceRow, UserRow,
 } from './repositories/rows.js';
 
 /** Keystone's time format: microseconds and a Z (`2026-11-26T19:58:35.000000Z`). */
@@ -44,11 +46,12 @@ export class IdentityViews {
       ...p.extra,
       id: p.id,
       name: p.name,
-      domain_id: p.domain_id,
+      // A project acting as a domain has neither (Keystone shows both as null).
+      domain_id: p.is_domain ? null : p.domain_id,
       description: p.description ?? '',
       enabled: p.enabled,
       // Keystone gives a top-level project its domain as parent.
-      parent_id: p.parent_id ?? p.domain_id,
+      parent_id: p.is_domain ? null : p.parent_id ?? p.domain_id,
       is_domain: p.is_domain,
       tags: p.tags,
       options: {},
@@ -123,7 +126,7 @@ export class IdentityViews {
       description: a.description,
       user_id: a.user_id,
       project_id: a.project_id,
-      expires_at: a.expires_at ? keystoneTime(a.expires_at).replace(/Z$/, '') : null,
+      expires_at: a.expires_at_text ?? (a.expires_at ? keystoneTime(a.expires_at).replace(/Z$/, '') : null),
       unrestricted: a.unrestricted,
       roles: a.roles.map((r) => ({ id: r.id, name: r.name, domain_id: null })),
       access_rules: [],
@@ -161,6 +164,30 @@ export class IdentityViews {
     }
     if (catalog) token.catalog = this.catalog(catalog);
     return { token };
+  }
+
+  credential(c: CredentialRow) {
+    return { ...c.extra, id: c.id, user_id: c.user_id, project_id: c.project_id, type: c.type, blob: c.blob, links: this.self(`credentials/${c.id}`) };
+  }
+
+  /** keystone/api/users.py: EC2 credentials are named by their access key. */
+  ec2Credential(c: Ec2Credential) {
+    return { ...c, links: this.self(`users/${c.user_id}/credentials/OS-EC2/${c.access}`) };
+  }
+
+  endpointGroup(g: EndpointGroupRow) {
+    return { id: g.id, name: g.name, description: g.description, filters: g.filters, links: this.self(`OS-EP-FILTER/endpoint_groups/${g.id}`) };
+  }
+
+  /** The secret only in the create response (keystone/api/os_oauth1.py). */
+  consumer(c: ConsumerRow, withSecret = false) {
+    const body: Record<string, unknown> = { ...c.extra, id: c.id, description: c.description, links: this.self(`OS-OAUTH1/consumers/${c.id}`) };
+    if (withSecret) body.secret = c.secret;
+    return body;
+  }
+
+  policy(p: PolicyRow) {
+    return { ...p.extra, id: p.id, type: p.type, blob: p.blob, links: this.self(`policies/${p.id}`) };
   }
 
   /** One line of GET /v3/role_assignments (keystone/assignment/controllers.py's format). */

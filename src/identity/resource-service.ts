@@ -34,6 +34,14 @@ export function splitExtra<K extends string>(body: Record<string, unknown>, know
 }
 
 const DOMAIN_FIELDS = ['name', 'description', 'enabled', 'options', 'tags'] as const;
+
+/**
+ * Keystone stores every domain as a project with is_domain=true; we keep domains in their own table and
+ * show each one as such a project: no domain and no parent of its own.
+ */
+export function domainAsProject(d: DomainRow): ProjectRow {
+  return { id: d.id, name: d.name, domain_id: d.id, parent_id: null, description: d.description, enabled: d.enabled, is_domain: true, tags: [], extra: d.extra };
+}
 const PROJECT_FIELDS = ['name', 'description', 'enabled', 'domain_id', 'parent_id', 'is_domain', 'tags', 'options'] as const;
 
 export class ResourceService {
@@ -90,22 +98,32 @@ export class ResourceService {
     await this.d.revocations.add({ domain_id: id, issued_before_ms: Date.now() });
   }
 
+  /** A project, or a domain seen as a project acting as a domain. */
   async getProject(id: string): Promise<ProjectRow> {
     const project = await this.d.projects.get(id);
-    if (!project) throw new NotFoundError(`Could not find project: ${id}.`);
-    return project;
+    if (project) return project;
+    const domain = await this.d.domains.get(id);
+    if (domain) return domainAsProject(domain);
+    throw new NotFoundError(`Could not find project: ${id}.`);
   }
 
+  /** `is_domain=true` lists the domains as projects; otherwise (Keystone's default, is_domain=false) the projects. */
   async listProjects(filters: { name?: string; domain_id?: string; enabled?: boolean; parent_id?: string; is_domain?: boolean }): Promise<ProjectRow[]> {
-    return this.d.projects.list(filters, 'name');
+    const { is_domain: isDomain, ...rest } = filters;
+    if (isDomain) {
+      // Projects acting as domains belong to no domain and have no parent.
+      if (rest.domain_id !== undefined || rest.parent_id !== undefined) return [];
+      return (await this.d.domains.list({ name: rest.name, enabled: rest.enabled }, 'name')).map(domainAsProject);
+    }
+    return this.d.projects.list(rest, 'name');
   }
 
   async createProject(auth: AuthContext, body: Record<string, unknown>): Promise<ProjectRow> {
     const { known, extra } = splitExtra(body, PROJECT_FIELDS);
     if (known.is_domain) {
       // A project that is a domain is how Keystone stores domains; create the domain and show it as a project.
-      const domain = await this.createDomain({ name: known.name, description: known.description, enabled: known.enabled });
-      return { id: domain.id, name: domain.name, domain_id: domain.id, parent_id: null, description: domain.description, enabled: domain.enabled, is_domain: true, tags: [], extra: {} };
+      const domain = await this.createDomain({ name: known.name, description: known.description, enabled: known.enabled, ...extra });
+      return domainAsProject(domain);
     }
     let domainId: string | undefined = known.domain_id ?? undefined;
     let parentId: string | null = known.parent_id ?? null;
@@ -145,6 +163,11 @@ export class ResourceService {
   async updateProject(id: string, body: Record<string, unknown>): Promise<ProjectRow> {
     const current = await this.getProject(id);
     const { known, extra } = splitExtra(body, PROJECT_FIELDS);
+    if (current.is_domain) {
+      if (known.is_domain === false) throw new BadRequestError('Update of `is_domain` is not allowed.');
+      const { domain_id: _d, parent_id: _p, is_domain: _i, ...domainBody } = body;
+      return domainAsProject(await this.updateDomain(id, domainBody));
+    }
     if (known.domain_id !== undefined && known.domain_id !== current.domain_id) throw new BadRequestError('Update of `domain_id` is not allowed.');
     if (known.is_domain !== undefined && known.is_domain !== current.is_domain) throw new BadRequestError('Update of `is_domain` is not allowed.');
     if (known.parent_id !== undefined && (known.parent_id ?? null) !== current.parent_id && known.parent_id !== current.domain_id) {
@@ -162,7 +185,8 @@ export class ResourceService {
   }
 
   async deleteProject(id: string): Promise<void> {
-    await this.getProject(id);
+    const project = await this.getProject(id);
+    if (project.is_domain) return this.deleteDomain(id);
     if (await this.d.projects.hasChildren(id)) throw new ForbiddenError(`Cannot delete the project ${id} since it is not a leaf in the hierarchy.`);
     await this.d.revocations.add({ project_id: id, issued_before_ms: Date.now() });
     await this.d.assignments.deleteFor(id);

@@ -238,8 +238,11 @@ export class RoleService {
       }
     }
     // Implied roles: each role brings the roles it (transitively) implies, as Keystone lists them.
-    const edges = await this.d.roles.listImplied();
-    if (edges.length === 0) return out;
+    // Domain-specific roles then drop out: they only ever stand for the roles they imply, never appear in a
+    // token, so neither in an effective listing (keystone/assignment/core.py, test_assignments_for_domain_roles).
+    const [edges, domainRoles] = await Promise.all([this.d.roles.listImplied(), this.d.roles.domainSpecificIds()]);
+    const global = (list: AssignmentEntry[]) => (domainRoles.length === 0 ? list : list.filter((e) => !domainRoles.includes(e.roleId)));
+    if (edges.length === 0) return global(out);
     const implies = new Map<string, string[]>();
     for (const e of edges) implies.set(e.prior_role_id, [...(implies.get(e.prior_role_id) ?? []), e.implied_role_id]);
     const withImplied: AssignmentEntry[] = [];
@@ -255,6 +258,6 @@ export class RoleService {
         queue.push(...(implies.get(r) ?? []));
       }
     }
-    return withImplied;
+    return global(withImplied);
   }
 }

@@ -97,6 +97,26 @@ describe('projects', () => {
   });
 });
 
+describe('projects acting as domains', () => {
+  test('a project created with is_domain is a domain, listed with is_domain=true, updated and deleted as a project', async () => {
+    const created = await http('POST', `${url}/projects`, { ...admin(), body: { project: { name: uniqueName('pd'), is_domain: true, domain_id: null } } });
+    assert.equal(created.status, 201, created.text);
+    const p = created.body.project;
+    assert.deepEqual([p.is_domain, p.domain_id, p.parent_id], [true, null, null]);
+    const asDomains = await http('GET', `${url}/projects?is_domain=true`, admin());
+    assert.ok(asDomains.body.projects.some((x: any) => x.id === p.id));
+    assert.ok(asDomains.body.projects.some((x: any) => x.id === 'default'), 'every domain is a project acting as a domain');
+    assert.ok(!(await http('GET', `${url}/projects`, admin())).body.projects.some((x: any) => x.id === p.id), 'plain listing shows projects only');
+    assert.ok((await http('GET', `${url}/domains`, admin())).body.domains.some((x: any) => x.id === p.id));
+    assert.equal((await http('GET', `${url}/projects/${p.id}`, admin())).body.project.is_domain, true);
+    const disabled = await http('PATCH', `${url}/projects/${p.id}`, { ...admin(), body: { project: { enabled: false } } });
+    assert.equal(disabled.body.project.enabled, false);
+    assert.equal((await http('GET', `${url}/domains/${p.id}`, admin())).body.domain.enabled, false);
+    assert.equal((await http('DELETE', `${url}/projects/${p.id}`, admin())).status, 204);
+    assert.equal((await http('GET', `${url}/domains/${p.id}`, admin())).status, 404);
+  });
+});
+
 describe('users and groups', () => {
   test('users: create with extra fields, never show the password, read itself but not others', async () => {
     const u = await fx.user({ email: 'u@example.org' });
@@ -157,6 +177,20 @@ describe('roles and assignments', () => {
     assert.equal((await http('GET', `${url}/domains/default/users/${user.id}/roles`, admin())).body.roles.length, 0);
   });
 
+  test('a domain-specific role never appears in effective assignments, only the roles it implies', async () => {
+    const project = await fx.project();
+    const user = await fx.user();
+    const domainRole = (await fx.post('roles', { role: { name: uniqueName('dr'), domain_id: 'default' } })).role;
+    await fx.put(`projects/${project.id}/users/${user.id}/roles/${domainRole.id}`);
+    const q = `${url}/role_assignments?effective&user.id=${user.id}&scope.project.id=${project.id}`;
+    assert.deepEqual((await http('GET', q, admin())).body.role_assignments, []);
+    const reader = await fx.role('reader');
+    await fx.put(`roles/${domainRole.id}/implies/${reader.id}`);
+    assert.deepEqual((await http('GET', q, admin())).body.role_assignments.map((a: any) => a.role.id), [reader.id]);
+    const direct = await http('GET', `${url}/role_assignments?user.id=${user.id}`, admin());
+    assert.deepEqual(direct.body.role_assignments.map((a: any) => a.role.id), [domainRole.id], 'the grant itself is still listed');
+  });
+
   test('implied roles: create, list, refuse cycles, delete', async () => {
     const a = (await fx.post('roles', { role: { name: uniqueName('ra') } })).role;
     const b = (await fx.post('roles', { role: { name: uniqueName('rb') } })).role;
@@ -196,5 +230,17 @@ describe('catalog', () => {
     assert.equal((await http('DELETE', `${url}/regions/${region.body.region.id}`, admin())).status, 403, 'a region with endpoints stays');
     assert.equal((await http('DELETE', `${url}/services/${svc.id}`, admin())).status, 204);
     assert.equal((await http('GET', `${url}/endpoints/${ep.id}`, admin())).status, 404, 'endpoints go with their service');
+  });
+
+  test('an endpoint naming an unknown region creates the region, as Keystone does', async () => {
+    const svc = (await fx.post('services', { service: { type: uniqueName('t') } })).service;
+    const region = uniqueName('new-region');
+    const ep = (await fx.post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x', region } })).endpoint;
+    assert.equal(ep.region_id, region);
+    assert.equal((await http('GET', `${url}/regions/${region}`, admin())).status, 200);
+    const other = uniqueName('r2');
+    const upd = await http('PATCH', `${url}/endpoints/${ep.id}`, { ...admin(), body: { endpoint: { region_id: other } } });
+    assert.equal(upd.body.endpoint.region_id, other);
+    assert.equal((await http('GET', `${url}/regions/${other}`, admin())).status, 200);
   });
 });

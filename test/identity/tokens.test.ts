@@ -68,6 +68,7 @@ describe('password authentication', () => {
     // Unscoped: no roles, no catalog, no project.
     assert.equal(byName.body.token.project, undefined);
     assert.equal(byName.body.token.roles, undefined);
+    assert.ok(!('catalog' in byName.body.token), 'an unscoped token has no catalog key at all');
   });
 
   test('a wrong password is a 401 in Keystone shape with WWW-Authenticate', async () => {
@@ -221,6 +222,16 @@ describe('application credentials', () => {
     assert.equal(bad.status, 401);
     assert.equal((await http('DELETE', `${server.authUrl}/users/${user.id}/application_credentials/${ac.id}`, { token })).status, 204);
     assert.equal((await http('GET', `${server.authUrl}/auth/projects`, { token: t.id })).status, 401);
+  });
+
+  test('expires_at keeps the microseconds it was given', async () => {
+    const { user, token } = await fx.member();
+    const expires = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, '.891492');
+    const created = await http('POST', `${server.authUrl}/users/${user.id}/application_credentials`, { token, body: { application_credential: { name: 'exp', expires_at: expires } } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.application_credential.expires_at, expires);
+    const shown = await http('GET', `${server.authUrl}/users/${user.id}/application_credentials/${created.body.application_credential.id}`, { token });
+    assert.equal(shown.body.application_credential.expires_at, expires);
   });
 
   test('a role the user does not hold cannot be delegated; another user cannot read them', async () => {

@@ -37,6 +37,11 @@ export class RoleRepository extends TableRepository<RoleRow> {
     return (await this.query().whereIn('id', ids).orderBy('name')).map(toRole);
   }
 
+  /** Ids of the domain-specific roles. */
+  async domainSpecificIds(): Promise<string[]> {
+    return (await this.query().whereNot({ domain_id: GLOBAL }).select('id')).map((r: { id: string }) => r.id);
+  }
+
   async addImplied(priorId: string, impliedId: string): Promise<void> {
     await this.db('implied_roles').insert({ prior_role_id: priorId, implied_role_id: impliedId }).onConflict(['prior_role_id', 'implied_role_id']).ignore();
   }

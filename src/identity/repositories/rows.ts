@@ -95,6 +95,48 @@ export interface ApplicationCredentialRow {
   user_id: string;
   project_id: string | null;
   expires_at: Date | null;
+  /** Read: expires_at in UTC to the microsecond (`2026-11-26T21:22:00.891492`), as Keystone shows it. Insert: the time as given. */
+  expires_at_text: string | null;
   unrestricted: boolean;
   roles: Array<{ id: string; name: string }>;
+}
+
+export interface CredentialRow {
+  id: string;
+  user_id: string;
+  project_id: string | null;
+  type: string;
+  /** Serialised JSON for `ec2` (access, secret, trust_id), opaque otherwise. */
+  blob: string;
+  extra: Record<string, unknown>;
+}
+
+export interface DomainConfigOptionRow {
+  domain_id: string;
+  group: string;
+  option: string;
+  value: unknown;
+  sensitive: boolean;
+}
+
+export interface EndpointGroupRow {
+  id: string;
+  name: string;
+  description: string | null;
+  /** Any of service_id, region_id, interface: an endpoint belongs to the group when all match. */
+  filters: Record<string, string>;
+}
+
+export interface ConsumerRow {
+  id: string;
+  description: string | null;
+  secret: string;
+  extra: Record<string, unknown>;
+}
+
+export interface PolicyRow {
+  id: string;
+  type: string;
+  blob: string;
+  extra: Record<string, unknown>;
 }
