@@ -17,6 +17,14 @@ export interface Config {
   lockoutFailureAttempts: number;
   /** Base lockout in seconds; it doubles with every further failure, up to 15 minutes. */
   lockoutDurationSeconds: number;
+  /** Glance's image_size_cap: the largest image, in bytes, an upload, stage or import may write. */
+  imageSizeLimit: number;
+  /** Per-project image quotas (Glance's image_count_total, image_size_total, image_stage_total). */
+  imageQuotaCount: number;
+  imageQuotaBytes: number;
+  imageQuotaStagedBytes: number;
+  /** Hosts, addresses or CIDRs web-download may fetch from although they are loopback, link-local or private. */
+  webDownloadAllow: string[];
 }
 
 export class ConfigError extends Error {}
@@ -35,6 +43,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'VIRTSTACK_LOG_LEVEL', default: 'info', meaning: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
   { name: 'VIRTSTACK_LOCKOUT_FAILURES', default: '5', meaning: 'wrong passwords in a row before a user is locked out (0 = never)' },
   { name: 'VIRTSTACK_LOCKOUT_DURATION', default: '2', meaning: 'first lockout in seconds; doubles per further failure, max 900' },
+  { name: 'VIRTSTACK_IMAGE_SIZE_LIMIT', default: '1099511627776', meaning: 'largest image in bytes (upload, stage, web-download); 1 TiB as Glance' },
+  { name: 'VIRTSTACK_IMAGE_QUOTA_COUNT', default: '1000', meaning: 'images a project may own' },
+  { name: 'VIRTSTACK_IMAGE_QUOTA_BYTES', default: '10995116277760', meaning: 'bytes of image data a project may store (10 TiB)' },
+  { name: 'VIRTSTACK_IMAGE_QUOTA_STAGED_BYTES', default: '1099511627776', meaning: 'bytes a project may hold in the import staging area' },
+  { name: 'VIRTSTACK_WEB_DOWNLOAD_ALLOW', default: '(empty)', meaning: 'comma-separated hosts, IPs or CIDRs web-download may reach although loopback/private/link-local' },
 ];
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -78,5 +91,10 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     lockoutFailureAttempts: integer(env, 'VIRTSTACK_LOCKOUT_FAILURES', 5, 0, 1000),
     lockoutDurationSeconds: integer(env, 'VIRTSTACK_LOCKOUT_DURATION', 2, 1, 900),
+    imageSizeLimit: integer(env, 'VIRTSTACK_IMAGE_SIZE_LIMIT', 1024 ** 4, 1, Number.MAX_SAFE_INTEGER),
+    imageQuotaCount: integer(env, 'VIRTSTACK_IMAGE_QUOTA_COUNT', 1000, 0, Number.MAX_SAFE_INTEGER),
+    imageQuotaBytes: integer(env, 'VIRTSTACK_IMAGE_QUOTA_BYTES', 10 * 1024 ** 4, 0, Number.MAX_SAFE_INTEGER),
+    imageQuotaStagedBytes: integer(env, 'VIRTSTACK_IMAGE_QUOTA_STAGED_BYTES', 1024 ** 4, 0, Number.MAX_SAFE_INTEGER),
+    webDownloadAllow: (env.VIRTSTACK_WEB_DOWNLOAD_ALLOW ?? '').split(',').map((x) => x.trim()).filter(Boolean),
   };
 }

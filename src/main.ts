@@ -12,12 +12,14 @@ import { migrateLatest } from './db/migrate.js';
 import { bootstrapIdentity, type ServedService } from './identity/identity-bootstrap.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { createIdentityModule } from './identity/identity-module.js';
+import { createImageModule } from './image/image-module.js';
 import { openrc } from './client-config.js';
 
 const SPEC_DIR = join(import.meta.dirname, '..', 'api-specs');
 
 export const SERVED_SERVICES: ServedService[] = [
   { type: 'identity', name: 'keystone', path: '/identity', description: 'virtstack Identity (Keystone v3)' },
+  { type: 'image', name: 'glance', path: '/image', description: 'virtstack Image (Glance v2)' },
 ];
 
 export interface RunningServer {
@@ -60,7 +62,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const identity = await createIdentityModule({ db, config, hasher, specDir: SPEC_DIR });
     const revocations = identity.revocations;
 
-    const app = createApp(log, [{ prefix: '/identity', router: identity.router }]);
+    const image = await createImageModule({ db, config, tokens: identity.tokens, specDir: SPEC_DIR, log });
+
+    const app = createApp(log, [{ prefix: '/identity', router: identity.router }, { prefix: '/image', router: image.router }]);
     const server: Server = await new Promise((resolve, reject) => {
       // Express 5 hands a listen error to this callback.
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -83,6 +87,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         clearInterval(prune);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        await image.stop();
         await db.destroy();
         await embedded?.stop();
       },
