@@ -28,7 +28,8 @@ const SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 
 const LIST_LIMIT_DEFAULT = 25;
 const LIST_LIMIT_MAX = 1000;
 const KNOWN_PARAMS = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'member_status', 'tag', 'size_min', 'size_max', 'os_hidden', 'protected', 'created_at', 'updated_at']);
-const EQUALITY_PARAMS = new Set(['id', 'name', 'status', 'container_format', 'disk_format', 'owner', 'checksum', 'os_hash_value', 'min_ram', 'min_disk']);
+const EQUALITY_PARAMS = new Set(['id', 'name', 'status', 'container_format', 'disk_format', 'owner', 'checksum', 'os_hash_value', 'min_ram', 'min_disk', 'size', 'virtual_size']);
+const INTEGER_PARAMS = new Set(['min_ram', 'min_disk', 'size', 'virtual_size']);
 
 /** Python's repr of a JSON value, as Glance's jsonschema messages print it. */
 export function pyRepr(v: unknown): string {
@@ -269,7 +270,7 @@ export class ImageService {
         times.push({ column: key, op: m ? m[1] : 'eq', value: d });
       } else if (EQUALITY_PARAMS.has(key)) {
         const values = inList(v);
-        if ((key === 'min_ram' || key === 'min_disk') && values.some((x) => !/^\d+$/.test(x))) throw new BadRequestError(`Invalid value for ${key}: it must be an integer.`);
+        if (INTEGER_PARAMS.has(key) && values.some((x) => !/^\d+$/.test(x))) throw new BadRequestError(`Invalid value for ${key}: it must be an integer.`);
         if (key === 'id' && values.some((x) => !UUID.test(x))) {
           equals.id = ['00000000-0000-0000-0000-000000000000'];
           continue;
