@@ -2,7 +2,7 @@
  * Benchmark of the tiny test guest (issue 4):
  *   - build time from scratch with the guest .debs already kept (guest-image/build)
  *   - build time fully cached (scripts/build-test-image reusing the image)
- *   - boot-to-ready time: `virsh start` to the `tiny-guest ready` console line,
+ *   - boot-to-ready time: domainCreate (src/libvirt) to the `tiny-guest ready` console line,
  *     median of 5, under the virt type this machine supports (qemu/TCG where
  *     /dev/kvm is kvm_pvm or absent, else kvm); and ACPI shutdown time.
  *
@@ -14,28 +14,22 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { DomainState, LibvirtConnection } from '../src/libvirt/index.js';
+import { detectVirtType, type VirtType } from '../src/virt/virt-type.js';
 import { parseGuestFacts, waitForConsoleLine } from '../test/support/guest-console.js';
 
 const exec = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-// TEMPORARY: virsh through child_process until the libvirt RPC client (src/libvirt/) lands.
-async function virsh(...args: string[]): Promise<string> {
-  const { stdout } = await exec('virsh', ['-q', '-c', 'qemu:///system', ...args], { timeout: 60_000 });
-  return stdout;
-}
-
-function virtType(): 'kvm' | 'qemu' {
-  const forced = process.env.VIRTSTACK_VIRT_TYPE;
-  if (forced === 'kvm' || forced === 'qemu') return forced;
-  return existsSync('/sys/module/kvm_pvm') || !existsSync('/dev/kvm') ? 'qemu' : 'kvm';
-}
+/** virDomainShutdownFlagValues: VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN. */
+const SHUTDOWN_ACPI_POWER_BTN = 1;
+const virtType = (): VirtType => detectVirtType(process.env.VIRTSTACK_VIRT_TYPE);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,7 +55,7 @@ export interface GuestImageBench {
   shutdownMs: number[];
 }
 
-async function bootOnce(image: string, dir: string, n: number, type: 'kvm' | 'qemu') {
+async function bootOnce(conn: LibvirtConnection, image: string, dir: string, n: number, type: VirtType) {
   const name = `vs-bench-${process.pid}-${n}`;
   const uuid = randomUUID();
   const tree = join(dir, `cd-${n}`, 'openstack', 'latest');
@@ -89,12 +83,10 @@ async function bootOnce(image: string, dir: string, n: number, type: 'kvm' | 'qe
     <serial type='file'><source path='${log}'/><target port='0'/></serial>
     <console type='file'><source path='${log}'/><target type='serial' port='0'/></console>
   </devices></domain>`;
-  const xmlFile = join(dir, `domain-${n}.xml`);
-  await writeFile(xmlFile, xml);
-  await virsh('define', xmlFile);
+  const dom = await conn.domainDefineXML(xml);
   try {
     const t0 = performance.now();
-    await virsh('start', name);
+    await conn.domainCreate(dom);
     await waitForConsoleLine(() => readFile(log, 'utf8'), /^tiny-guest ready$/, 90_000, { intervalMs: 50 });
     const ready = performance.now() - t0;
     const facts = parseGuestFacts(await readFile(log, 'utf8'));
@@ -103,16 +95,17 @@ async function bootOnce(image: string, dir: string, n: number, type: 'kvm' | 'qe
     }
     const t1 = performance.now();
     for (;;) {
-      const state = (await virsh('domstate', name)).trim();
-      if (state === 'shut off') break;
-      if (performance.now() - t1 > 30_000) throw new Error(`boot ${n}: still ${state} 30 s after ACPI shutdown`);
-      if (state === 'running') await virsh('shutdown', '--mode', 'acpi', name);
+      const { state } = await conn.domainGetState(dom);
+      if (state === DomainState.SHUTOFF) break;
+      if (performance.now() - t1 > 30_000) throw new Error(`boot ${n}: still in state ${state} 30 s after ACPI shutdown`);
+      // repeat the press (one before acpid runs is lost); it fails harmlessly if the guest just went down
+      if (state === DomainState.RUNNING) await conn.domainShutdownFlags(dom, SHUTDOWN_ACPI_POWER_BTN).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 100));
     }
     return { ready, uptime: facts.upSeconds ?? NaN, shutdown: performance.now() - t1 };
   } finally {
-    await virsh('destroy', name).catch(() => undefined);
-    await virsh('undefine', name).catch(() => undefined);
+    await conn.domainDestroy(dom).catch(() => undefined);
+    await conn.domainUndefine(dom).catch(() => undefined);
   }
 }
 
@@ -145,11 +138,16 @@ export async function run(): Promise<GuestImageBench> {
     const bootToReadyMs: number[] = [];
     const guestUptimeAtReady: number[] = [];
     const shutdownMs: number[] = [];
-    for (let i = 0; i < boots; i++) {
-      const r = await bootOnce(image, dir, i, type);
-      bootToReadyMs.push(r.ready);
-      guestUptimeAtReady.push(r.uptime);
-      shutdownMs.push(r.shutdown);
+    const conn = await LibvirtConnection.open('qemu:///system');
+    try {
+      for (let i = 0; i < boots; i++) {
+        const r = await bootOnce(conn, image, dir, i, type);
+        bootToReadyMs.push(r.ready);
+        guestUptimeAtReady.push(r.uptime);
+        shutdownMs.push(r.shutdown);
+      }
+    } finally {
+      await conn.close();
     }
     return { virtType: type, image, buildScratchMs, buildCachedMs, reproducible, bootToReadyMs, guestUptimeAtReady, shutdownMs };
   } finally {

@@ -20,36 +20,25 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DomainState, LibvirtConnection } from '../../src/libvirt/index.js';
+import { detectVirtType, type VirtType } from '../../src/virt/virt-type.js';
 import { parseGuestFacts, waitForConsoleLine } from '../support/guest-console.js';
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-// ---------------------------------------------------------------------------
-// TEMPORARY: a thin virsh wrapper, to be replaced by the TypeScript libvirt
-// RPC client (src/libvirt/) once it lands. Nothing outside this file uses it.
 const LIBVIRT_URI = 'qemu:///system';
-async function virsh(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('virsh', ['-q', '-c', LIBVIRT_URI, ...args], { timeout: 30_000 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`virsh ${args.join(' ')} failed: ${(e.stderr ?? '').trim() || e.message}`);
-  }
-}
+let conn: LibvirtConnection;
+const STATE_NAMES: Record<number, string> = { [DomainState.RUNNING]: 'running', [DomainState.PAUSED]: 'paused', [DomainState.SHUTOFF]: 'shut off' };
 async function domState(name: string): Promise<string> {
-  return (await virsh('domstate', name)).trim();
+  const { state } = await conn.domainGetState(await conn.domainLookupByName(name));
+  return STATE_NAMES[state] ?? `state ${state}`;
 }
-// ---------------------------------------------------------------------------
+/** virDomainShutdownFlagValues: VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN. */
+const SHUTDOWN_ACPI_POWER_BTN = 1;
 
-/** kvm on real hosts; qemu (TCG) where /dev/kvm is kvm_pvm or absent. */
-function virtType(): 'kvm' | 'qemu' {
-  const forced = process.env.VIRTSTACK_VIRT_TYPE;
-  if (forced === 'kvm' || forced === 'qemu') return forced;
-  if (existsSync('/sys/module/kvm_pvm') || !existsSync('/dev/kvm')) return 'qemu';
-  return 'kvm';
-}
+/** kvm on real hosts; qemu (TCG) where /dev/kvm is kvm_pvm or absent (src/virt/virt-type.ts). */
+const virtType = (): VirtType => detectVirtType(process.env.VIRTSTACK_VIRT_TYPE);
 
 const xmlEscape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
@@ -129,7 +118,7 @@ async function makeConfigDrive(dir: string): Promise<string> {
   return iso;
 }
 
-function domainXml(type: 'kvm' | 'qemu', overlay: string, iso: string): string {
+function domainXml(type: VirtType, overlay: string, iso: string): string {
   return `<domain type='${type}'>
   <name>${name}</name>
   <uuid>${uuid}</uuid>
@@ -160,8 +149,10 @@ before(async () => {
   imagePath = stdout.trim().split('\n').pop() ?? '';
   assert.ok(existsSync(imagePath), `image ${imagePath} missing`);
 
-  const nets = await virsh('net-list', '--name');
-  if (!nets.split('\n').map((s) => s.trim()).includes('default')) await virsh('net-start', 'default');
+  await run(join(repo, 'scripts/start-libvirt'), [], { timeout: 60_000 });
+  conn = await LibvirtConnection.open(LIBVIRT_URI);
+  const net = await conn.networkLookupByName('default');
+  if (!(await conn.networkIsActive(net))) await conn.networkCreate(net);
 
   runDir = await mkdtemp(join(tmpdir(), 'vs-guesttest-'));
   await chmod(runDir, 0o755); // qemu runs as libvirt-qemu
@@ -171,21 +162,21 @@ before(async () => {
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', imagePath, overlay]);
   await chmod(overlay, 0o644);
   await chmod(iso, 0o644);
-  const xmlFile = join(runDir, 'domain.xml');
-  await writeFile(xmlFile, domainXml(virtType(), overlay, iso));
-  await virsh('define', xmlFile);
+  const dom = await conn.domainDefineXML(domainXml(virtType(), overlay, iso));
   bootStart = Date.now();
-  await virsh('start', name);
+  await conn.domainCreate(dom);
 });
 
 after(async () => {
-  const names = (await virsh('list', '--all', '--name').catch(() => ''))
-    .split('\n')
-    .map((s) => s.trim())
-    .filter((n) => n === DOMAIN_PREFIX || n.startsWith(`${DOMAIN_PREFIX}-`));
-  for (const n of names) {
-    await virsh('destroy', n).catch(() => undefined); // fails when already shut off
-    await virsh('undefine', n).catch(() => undefined);
+  if (conn) {
+    const doms = (await conn.connectListAllDomains().catch(() => [])).filter(
+      (d) => d.name === DOMAIN_PREFIX || d.name.startsWith(`${DOMAIN_PREFIX}-`),
+    );
+    for (const d of doms) {
+      await conn.domainDestroy(d).catch(() => undefined); // fails when already shut off
+      await conn.domainUndefine(d).catch(() => undefined);
+    }
+    await conn.close();
   }
   if (runDir && !failed && !process.env.KEEP_GUEST_RUN) await rm(runDir, { recursive: true, force: true });
   else if (runDir) console.error(`guest run directory kept: ${runDir}`);
@@ -212,7 +203,8 @@ test('the guest prints every fact it received', { timeout: 60_000 }, async (t) =
     ]);
 
     // eth0: a lease from libvirt's default network (dnsmasq)
-    const netXml = await virsh('net-dumpxml', 'default');
+    const defaultNet = await conn.networkLookupByName('default');
+    const netXml = await conn.networkGetXMLDesc(defaultNet);
     const bridgeIp = netXml.match(/<ip address='([\d.]+)' netmask='255\.255\.255\.0'/)?.[1];
     assert.ok(bridgeIp, 'default network has an IPv4 /24');
     const eth0 = facts.addresses.eth0;
@@ -223,8 +215,11 @@ test('the guest prints every fact it received', { timeout: 60_000 }, async (t) =
     assert.equal(eth0.router, bridgeIp);
     assert.equal(eth0.address.split('.').slice(0, 3).join('.'), bridgeIp.split('.').slice(0, 3).join('.'));
     // the guest sent its hostname (from meta_data.json) with the DHCP request
-    const leases = await virsh('net-dhcp-leases', 'default', '--mac', macDhcp);
-    assert.match(leases, new RegExp(`${eth0.address.replace(/\./g, '\\.')}/24\\s+guest-test-${process.pid}\\b`));
+    const leases = await conn.networkGetDHCPLeases(defaultNet, macDhcp);
+    assert.ok(
+      leases.some((l) => l.ipaddr === eth0.address && l.prefix === 24 && l.hostname === `guest-test-${process.pid}`),
+      `lease of ${eth0.address} with the guest's hostname: ${JSON.stringify(leases, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+    );
 
     // eth1: no DHCP server on its link -> the static address from network_data.json
     assert.deepEqual(facts.addresses.eth1, {
@@ -259,7 +254,8 @@ test('an ACPI power button press powers the guest off cleanly', { timeout: 30_00
     // repeat the request (a press before acpid runs is lost), as Nova does
     while (state !== 'shut off') {
       assert.ok(Date.now() - sent < 20_000, `still ${state} 20 s after the ACPI shutdown request`);
-      if (state === 'running') await virsh('shutdown', '--mode', 'acpi', name);
+      // the guest may go down between the state read and the press: then the press fails harmlessly
+      if (state === 'running') await conn.domainShutdownFlags(await conn.domainLookupByName(name), SHUTDOWN_ACPI_POWER_BTN).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 500));
       state = await domState(name);
     }
