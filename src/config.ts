@@ -25,6 +25,21 @@ export interface Config {
   imageQuotaStagedBytes: number;
   /** Hosts, addresses or CIDRs web-download may fetch from although they are loopback, link-local or private. */
   webDownloadAllow: string[];
+  compute: ComputeConfig;
+}
+
+export interface ComputeConfig {
+  /** libvirt URIs of the compute hosts (LIBVIRT_URI, comma-separated); the first is the local host. */
+  libvirtUris: string[];
+  /** kvm or qemu; undefined: detected per host (Nova's [libvirt] virt_type). */
+  virtType: 'kvm' | 'qemu' | undefined;
+  /** Host-side directory for disks, config drives and console logs. */
+  hostStateDir: string;
+  network: { name: string; bridge: string; cidr: string; gateway: string };
+  forceConfigDrive: boolean;
+  /** Seconds a soft stop waits for the guest before powering it off (Nova's shutdown_timeout). */
+  shutdownTimeoutSeconds: number;
+  workerConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +57,15 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'VIRTSTACK_TOKEN_EXPIRATION', default: '3600', meaning: 'token lifetime in seconds' },
   { name: 'VIRTSTACK_LOG_LEVEL', default: 'info', meaning: 'pino log level (fatal, error, warn, info, debug, trace, silent)' },
   { name: 'VIRTSTACK_LOCKOUT_FAILURES', default: '5', meaning: 'wrong passwords in a row before a user is locked out (0 = never)' },
+  { name: 'LIBVIRT_URI', default: 'qemu:///system', meaning: 'libvirt URI of the compute host; several, comma-separated, for several hosts' },
+  { name: 'VIRTSTACK_VIRT_TYPE', default: '(detected: qemu where KVM cannot run guests)', meaning: 'kvm or qemu, like Nova\'s [libvirt] virt_type' },
+  { name: 'VIRTSTACK_HOST_STATE_DIR', default: '/var/lib/virtstack', meaning: 'directory on each host for disks, config drives, console logs' },
+  { name: 'VIRTSTACK_NETWORK_NAME', default: 'virtstack', meaning: 'libvirt NAT network that servers join (created if missing)' },
+  { name: 'VIRTSTACK_NETWORK_BRIDGE', default: 'vsbr0', meaning: 'bridge of that network' },
+  { name: 'VIRTSTACK_NETWORK_CIDR', default: '10.213.0.0/24', meaning: 'addresses of that network; the gateway is its first address' },
+  { name: 'VIRTSTACK_FORCE_CONFIG_DRIVE', default: 'true', meaning: 'give every server a config drive (there is no metadata service yet)' },
+  { name: 'VIRTSTACK_SHUTDOWN_TIMEOUT', default: '60', meaning: 'seconds a soft stop waits before powering a guest off' },
+  { name: 'VIRTSTACK_WORKERS', default: '4', meaning: 'jobs (boots, stops, snapshots) one process runs at once' },
   { name: 'VIRTSTACK_LOCKOUT_DURATION', default: '2', meaning: 'first lockout in seconds; doubles per further failure, max 900' },
   { name: 'VIRTSTACK_IMAGE_SIZE_LIMIT', default: '1099511627776', meaning: 'largest image in bytes (upload, stage, web-download); 1 TiB as Glance' },
   { name: 'VIRTSTACK_IMAGE_QUOTA_COUNT', default: '1000', meaning: 'images a project may own' },
@@ -79,7 +103,43 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`VIRTSTACK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const adminPassword = env.VIRTSTACK_ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length > 4096) throw new ConfigError('VIRTSTACK_ADMIN_PASSWORD is too long');
+  const cidr = env.VIRTSTACK_NETWORK_CIDR || '10.213.0.0/24';
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 16 || Number(m[5]) > 29) {
+    throw new ConfigError(`VIRTSTACK_NETWORK_CIDR must be an IPv4 network from /16 to /29, got '${cidr}'`);
+  }
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  const base = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const net = (base & mask) >>> 0;
+  const ip = (n: number) => [24, 16, 8, 0].map((sh) => (n >>> sh) & 255).join('.');
+  const virtType = env.VIRTSTACK_VIRT_TYPE || undefined;
+  if (virtType !== undefined && virtType !== 'kvm' && virtType !== 'qemu') throw new ConfigError(`VIRTSTACK_VIRT_TYPE must be kvm or qemu, got '${virtType}'`);
+  const libvirtUris = (env.LIBVIRT_URI || 'qemu:///system').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of libvirtUris) {
+    if (!/^[a-z]+(\+[a-z]+)?:\/\//.test(u)) throw new ConfigError(`LIBVIRT_URI entries must be libvirt URIs like qemu:///system, got '${u}'`);
+  }
+  const bool = (name: string, fallback: boolean) => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    if (/^(1|true|yes|on)$/i.test(v)) return true;
+    if (/^(0|false|no|off)$/i.test(v)) return false;
+    throw new ConfigError(`${name} must be true or false, got '${v}'`);
+  };
+  const bridge = env.VIRTSTACK_NETWORK_BRIDGE || 'vsbr0';
+  if (!/^[A-Za-z0-9_-]{1,15}$/.test(bridge)) throw new ConfigError(`VIRTSTACK_NETWORK_BRIDGE must be a Linux interface name (at most 15 characters), got '${bridge}'`);
+  const compute: ComputeConfig = {
+    libvirtUris,
+    virtType,
+    hostStateDir: env.VIRTSTACK_HOST_STATE_DIR || '/var/lib/virtstack',
+    network: { name: env.VIRTSTACK_NETWORK_NAME || 'virtstack', bridge, cidr: `${ip(net)}/${bits}`, gateway: ip(net + 1) },
+    forceConfigDrive: bool('VIRTSTACK_FORCE_CONFIG_DRIVE', true),
+    shutdownTimeoutSeconds: integer(env, 'VIRTSTACK_SHUTDOWN_TIMEOUT', 60, 1, 3600),
+    workerConcurrency: integer(env, 'VIRTSTACK_WORKERS', 4, 1, 64),
+  };
   return {
+    compute,
     host,
     port,
     publicUrl,

@@ -14,13 +14,37 @@ import { PasswordHasher } from './identity/password-hasher.js';
 import { createIdentityModule } from './identity/identity-module.js';
 import { createImageModule } from './image/image-module.js';
 import { openrc } from './client-config.js';
+import { createComputeModule, type DriverFactory } from './compute/compute-module.js';
+import { LibvirtConnection } from './libvirt/index.js';
+import { LibvirtDriver } from './virt/libvirt-driver.js';
+import { detectVirtType } from './virt/virt-type.js';
 
 const SPEC_DIR = join(import.meta.dirname, '..', 'api-specs');
 
 export const SERVED_SERVICES: ServedService[] = [
   { type: 'identity', name: 'keystone', path: '/identity', description: 'virtstack Identity (Keystone v3)' },
   { type: 'image', name: 'glance', path: '/image', description: 'virtstack Image (Glance v2)' },
+  { type: 'compute', name: 'nova', path: '/compute/v2.1', description: 'virtstack Compute (Nova v2.1)' },
 ];
+
+/** Each compute host: a libvirt connection and its driver, with the host prepared (pools, network). */
+function libvirtDriverFactory(config: Config, log: Logger): DriverFactory {
+  const c = config.compute;
+  return async (uri, { network }) => {
+    const local = uri === c.libvirtUris[0] && !uri.includes('+') && !/:\/\/[^/]/.test(uri);
+    // Detection looks at this machine, so it only fits the local host; remote hosts default to kvm.
+    const virtType = local ? detectVirtType(c.virtType) : (c.virtType ?? 'kvm');
+    const conn = await LibvirtConnection.open(uri);
+    const driver = new LibvirtDriver(conn, { virtType, stateDir: c.hostStateDir, network, log, softRebootTimeoutSeconds: c.shutdownTimeoutSeconds });
+    try {
+      await driver.init();
+    } catch (err) {
+      await conn.close().catch(() => undefined);
+      throw err;
+    }
+    return { driver, virtType };
+  };
+}
 
 export interface RunningServer {
   url: string;
@@ -28,7 +52,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log: Logger): Promise<{ db: Database; embedded?: EmbeddedDatabase }> {
+export async function openDatabase(config: Config, log: Logger): Promise<{ db: Database; url: string; embedded?: EmbeddedDatabase }> {
   let url = config.databaseUrl;
   let embedded: EmbeddedDatabase | undefined;
   if (!url) {
@@ -37,11 +61,11 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
   }
   const db = createDatabase(url);
   await db.raw('SELECT 1');
-  return { db, embedded };
+  return { db, url, embedded };
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const { db, embedded } = await openDatabase(config, log);
+  const { db, url: databaseUrl, embedded } = await openDatabase(config, log);
   try {
     const applied = await migrateLatest(db);
     if (applied.length) log.info({ applied }, 'database migrated');
@@ -64,7 +88,22 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
     const image = await createImageModule({ db, config, tokens: identity.tokens, specDir: SPEC_DIR, log });
 
-    const app = createApp(log, [{ prefix: '/identity', router: identity.router }, { prefix: '/image', router: image.router }]);
+    const compute = await createComputeModule({
+      db,
+      databaseUrl,
+      config,
+      tokens: identity.tokens,
+      images: image.computeImages,
+      createDriver: libvirtDriverFactory(config, log),
+      specDir: SPEC_DIR,
+      log,
+    });
+
+    const app = createApp(log, [
+      { prefix: '/identity', router: identity.router },
+      { prefix: '/image', router: image.router },
+      { prefix: '/compute', router: compute.router },
+    ]);
     const server: Server = await new Promise((resolve, reject) => {
       // Express 5 hands a listen error to this callback.
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -87,6 +126,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         clearInterval(prune);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        await compute.stop();
         await image.stop();
         await db.destroy();
         await embedded?.stop();

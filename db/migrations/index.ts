@@ -2,10 +2,12 @@
 import type { Knex } from 'knex';
 import * as identity from './20261126_0001_identity.js';
 import * as identityExtensions from './20261127_0001_identity_extensions.js';
+import * as compute from './20261126_0010_compute.js';
 import * as image from './20261127_0020_image.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261126_0001_identity': identity,
   '20261127_0001_identity_extensions': identityExtensions,
+  '20261126_0010_compute': compute,
   '20261127_0020_image': image,
 };

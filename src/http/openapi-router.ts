@@ -107,7 +107,15 @@ export async function createServiceRouter<Auth>(opts: ServiceRouterOptions<Auth>
     unauthorizedHandler: async (c: Context) => {
       throw (c.security?.token as { error?: unknown } | undefined)?.error ?? new UnauthorizedError();
     },
-    validationFail: async (c: Context) => {
+    validationFail: async (c: Context, req: Request, res: Response) => {
+      // OpenStack services ignore query parameters they do not know (filters of other versions,
+      // client extras); openapi-backend refuses them, so those errors alone do not fail a request.
+      const errors = (c.validation.errors ?? []).filter((e) => !(e.keyword === 'additionalProperties' && e.instancePath === '/query'));
+      if (errors.length === 0 && c.operation.operationId && operationHandlers[c.operation.operationId]) {
+        await operationHandlers[c.operation.operationId](c, req, res);
+        return;
+      }
+      c.validation.errors = errors;
       throw new BadRequestError(describeValidationErrors(c));
     },
     notFound: async (c: Context) => {

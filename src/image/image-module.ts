@@ -20,9 +20,13 @@ import { ImageRepository } from './repositories/image-repository.js';
 import { MemberRepository } from './repositories/member-repository.js';
 import { MetadefRepository } from './repositories/metadef-repository.js';
 import { UrlGuard } from './url-guard.js';
+import { ComputeImageGateway } from './compute-image-gateway.js';
+import type { ImageGateway } from '../compute/image-gateway.js';
 
 export interface ImageModule {
   router: Router;
+  /** What Nova uses of Glance: image lookup, data, snapshots (src/compute/image-gateway.ts). */
+  computeImages: ImageGateway;
   /** Stops the periodic recovery and waits for imports running in this process. */
   stop(): Promise<void>;
 }
@@ -76,6 +80,7 @@ export async function createImageModule(opts: {
   timer.unref();
   return {
     router,
+    computeImages: new ComputeImageGateway(images, data, imageRepo, store),
     async stop() {
       clearInterval(timer);
       await data.drain();

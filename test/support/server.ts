@@ -22,9 +22,22 @@ export interface TestServer {
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase();
+  // Servers of different test files (and a real virtstack on the same machine) must not share domain
+  // names: each test database numbers its servers from its own random start.
+  await database.db.raw(`ALTER SEQUENCE servers_number_seq RESTART WITH ${0x100000 + Math.floor(Math.random() * 0x7fe00000)}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'virtstack-test-data-'));
   // Port 0: the OS picks a free port; the catalog needs the real one, so the public URL is set after.
-  const probe = loadConfig({ VIRTSTACK_PORT: '0', VIRTSTACK_DATA_DIR: dataDir, DATABASE_URL: database.url, ...env });
+  const probe = loadConfig({
+    VIRTSTACK_PORT: '0',
+    VIRTSTACK_DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    // The tests' own NAT network, apart from a real virtstack's on the same machine.
+    VIRTSTACK_NETWORK_NAME: 'vstest',
+    VIRTSTACK_NETWORK_BRIDGE: 'vstestbr0',
+    VIRTSTACK_NETWORK_CIDR: '10.250.0.0/24',
+    VIRTSTACK_SHUTDOWN_TIMEOUT: '20',
+    ...env,
+  });
   let server: RunningServer | undefined;
   const port = await freePort();
   const config = { ...probe, port, publicUrl: `http://127.0.0.1:${port}`, adminPassword: ADMIN_PASSWORD, logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' };

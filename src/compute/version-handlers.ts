@@ -1,0 +1,28 @@
+// Version discovery (nova/api/openstack/compute/versions.py, versionsV21.py).
+import type { Handler } from '../http/openapi-router.js';
+import type { AuthContext } from '../identity/auth-context.js';
+import { MAX_VERSION, MIN_VERSION } from './api-version.js';
+
+export function createVersionHandlers(base: string): Record<string, Handler<AuthContext>> {
+  const v21 = (links: unknown[]) => ({
+    id: 'v2.1',
+    status: 'CURRENT',
+    version: MAX_VERSION,
+    min_version: MIN_VERSION,
+    updated: '2013-07-23T11:33:21Z',
+    links,
+  });
+  return {
+    listVersions: async (_req, res) => {
+      res.json({ versions: [v21([{ rel: 'self', href: `${base}/v2.1/` }])] });
+    },
+    showVersion: async (_req, res) => {
+      res.json({
+        version: {
+          ...v21([{ rel: 'self', href: `${base}/v2.1/` }, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }]),
+          'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }],
+        },
+      });
+    },
+  };
+}
