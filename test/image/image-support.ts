@@ -28,7 +28,7 @@ export class ImageApi {
     const res = await fetch(`${this.base}/v2/images/${id}/${path}`, {
       method: 'PUT',
       headers: { 'X-Auth-Token': token, 'Content-Type': 'application/octet-stream' },
-      body: data,
+      body: new Blob([new Uint8Array(data)]),
     });
     const text = await res.text();
     let body: any;
