@@ -307,19 +307,16 @@ export class LibvirtDriver implements ComputeDriver {
     }
     const running = existing ? (await this.conn.domainGetState(existing)).state !== DomainState.SHUTOFF : false;
 
-    const base = await this.ensureBaseImage(pool, spec.image);
-    const rootDiskPath = await this.ensureOverlay(pool, spec, base);
-    const ephemeralDiskPath = spec.ephemeralGiB > 0 ? await this.ensureBlankDisk(pool, `${spec.id}-disk.local`, BigInt(spec.ephemeralGiB) * BigInt(GiB)) : undefined;
-    const swapDiskPath = spec.swapMiB > 0 ? await this.ensureBlankDisk(pool, `${spec.id}-disk.swap`, BigInt(spec.swapMiB) * 1024n * 1024n) : undefined;
-    let configDrivePath: string | undefined;
-    if (spec.configDrive) {
-      const name = `${spec.id}-config.iso`;
-      const current = await tolerate(this.conn.storageVolLookupByName(pool, name), isNoStorageVol);
-      // A running guest may have the drive open: keep it. Otherwise build it afresh, so a drive
-      // whose upload died half-way is never used.
-      configDrivePath = running && current ? await this.conn.storageVolGetPath(current) : await this.uploadConfigDrive(pool, name, spec.configDrive, current);
-    }
-    for (const nic of spec.nics) await this.pinAddress(nic, domainName(spec.number));
+    // The disks, the config drive and the DHCP pins do not depend on each other: prepare them at once.
+    const configDrive = spec.configDrive;
+    const [rootDiskPath, ephemeralDiskPath, swapDiskPath, configDrivePath] = await Promise.all([
+      this.ensureBaseImage(pool, spec.image).then((base) => this.ensureOverlay(pool, spec, base)),
+      spec.ephemeralGiB > 0 ? this.ensureBlankDisk(pool, `${spec.id}-disk.local`, BigInt(spec.ephemeralGiB) * BigInt(GiB)) : undefined,
+      spec.swapMiB > 0 ? this.ensureBlankDisk(pool, `${spec.id}-disk.swap`, BigInt(spec.swapMiB) * 1024n * 1024n) : undefined,
+      configDrive ? this.ensureConfigDrive(pool, `${spec.id}-config.iso`, configDrive, running) : undefined,
+      Promise.all(spec.nics.map((nic) => this.pinAddress(nic, domainName(spec.number)))),
+    ]);
+    log.debug({ ms: Date.now() - started }, 'disks, config drive and addresses ready');
 
     const xml = buildDomainXml(spec, {
       virtType: this.options.virtType,
@@ -423,11 +420,20 @@ export class LibvirtDriver implements ComputeDriver {
     return this.conn.storageVolGetPath(await this.conn.storageVolCreateXML(pool, volumeXml(name, bytes, 'qcow2')));
   }
 
-  private async uploadConfigDrive(pool: StoragePool, name: string, files: Record<string, string | Buffer>, stale: StorageVol | undefined): Promise<string> {
-    const iso = await buildConfigDrive(files);
-    if (stale) await tolerate(this.conn.storageVolDelete(stale), isNoStorageVol);
-    const vol = await this.conn.storageVolCreateXML(pool, volumeXml(name, BigInt(iso.length), 'raw'));
-    await this.conn.storageVolUpload(vol, Readable.from([iso]));
+  /**
+   * The config drive volume `<id>-config.iso`. A running guest may have it open: it is kept.
+   * Otherwise it is built afresh, so a drive whose upload died half-way is never used.
+   */
+  private async ensureConfigDrive(pool: StoragePool, name: string, files: Record<string, string | Buffer>, running: boolean): Promise<string> {
+    const [current, iso] = await Promise.all([
+      tolerate(this.conn.storageVolLookupByName(pool, name), isNoStorageVol),
+      running ? undefined : buildConfigDrive(files),
+    ]);
+    if (current && !iso) return this.conn.storageVolGetPath(current);
+    const bytes = iso ?? (await buildConfigDrive(files));
+    if (current) await tolerate(this.conn.storageVolDelete(current), isNoStorageVol);
+    const vol = await this.conn.storageVolCreateXML(pool, volumeXml(name, BigInt(bytes.length), 'raw'));
+    await this.conn.storageVolUpload(vol, Readable.from([bytes]));
     return this.conn.storageVolGetPath(vol);
   }
 

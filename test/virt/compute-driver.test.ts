@@ -4,8 +4,9 @@
 //   scripts/start-libvirt && node --import tsx --test test/virt/compute-driver.test.ts
 //
 // Everything it creates is its own: pools vstest-<hex>-instances/-console over a temporary
-// state directory, the NAT network vstest-net (vstestbr0, 10.251.0.0/24), domains
-// instance-7e57xxxx with uuids made here. The after hook removes them all.
+// state directory, the NAT network vstest-net-<hex> (bridge vsvt<hex>, a 10.251.N.0/24 no other
+// libvirt network uses), domains instance-7e57xxxx with uuids made here. The after hook removes
+// them all.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -34,7 +35,8 @@ import { parseGuestFacts, waitForConsoleLine } from '../support/guest-console.js
 const repo = new URL('../..', import.meta.url).pathname;
 const suffix = randomBytes(3).toString('hex');
 const poolPrefix = `vstest-${suffix}`;
-const NET = { name: 'vstest-net', bridge: 'vstestbr0', cidr: '10.251.0.0/24', gateway: '10.251.0.1' };
+const NET = { name: `vstest-net-${suffix}`, bridge: `vsvt${suffix}`, cidr: '', gateway: '' };
+let subnet = ''; // 10.251.N, chosen in before()
 // instance numbers from a test range, spread by pid so parallel runs do not collide
 const numberBase = 0x7e570000 + (process.pid % 0x1000) * 8;
 const virtType = detectVirtType(process.env.VIRTSTACK_VIRT_TYPE);
@@ -103,6 +105,12 @@ before(async () => {
   stateDir = mkdtempSync('/var/tmp/vstest-virt-');
   chmodSync(stateDir, 0o755); // qemu runs as libvirt-qemu and must reach the disks
   conn = await LibvirtConnection.open('qemu:///system');
+  // a subnet no other libvirt network (another test run, a real virtstack) uses
+  const used = (await Promise.all((await conn.connectListAllNetworks()).map((n) => conn.networkGetXMLDesc(n)))).join('\n');
+  const free = [...Array(254).keys()].map((i) => (process.pid + i) % 254 + 1).find((n) => !used.includes(`10.251.${n}.`));
+  assert.ok(free !== undefined, 'a free 10.251.N.0/24');
+  subnet = `10.251.${free}`;
+  Object.assign(NET, { cidr: `${subnet}.0/24`, gateway: `${subnet}.1` });
   driver = new LibvirtDriver(conn, { virtType, stateDir, network: NET, log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), poolPrefix });
   driver.onPowerStateChange((c) => events.push(c));
   await driver.init();
@@ -170,7 +178,7 @@ test('power operations on a missing guest throw InstanceNotFoundError; its state
 
 test('servers boot and live their whole lifecycle', { timeout: 170_000, concurrency: true }, async (t) => {
   const image = fileImage(`tiny-${suffix}`, imagePath);
-  const nicA: NicSpec = { mac: randomMac(), address: `10.251.0.${100 + (process.pid % 100)}`, prefix: 24, gateway: NET.gateway, libvirtNetwork: NET.name };
+  const nicA: NicSpec = { mac: randomMac(), address: `${subnet}.${100 + (process.pid % 100)}`, prefix: 24, gateway: NET.gateway, libvirtNetwork: NET.name };
   const publicKeys = { alice: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOgk8Pr6eJmYdOe7Jb1W2Zt0R9y6Vb3R2T1r9R0u2K3x alice@example' };
   const meta = { role: 'witness', motto: 'hello world = 42' };
   const a = buildSpec(1, image, {
