@@ -56,7 +56,7 @@ export async function run(): Promise<ComputeDriverBench> {
   if (free === undefined) throw new Error('no free 10.252.N.0/24 for the bench network');
   const subnet = `10.252.${free}`;
   const NET = { name: `vsbench-net-${suffix}`, bridge: `vsbn${suffix}`, cidr: `${subnet}.0/24`, gateway: `${subnet}.1` };
-  const driver = new LibvirtDriver(conn, { virtType, stateDir, network: NET, poolPrefix, log: pino({ level: 'silent' }) });
+  const driver = new LibvirtDriver(conn, { virtType, stateDir, network: NET, poolPrefix, log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }) });
   const image: ImageSource = {
     id: `bench-${suffix}`,
     diskFormat: 'qcow2',

@@ -256,6 +256,13 @@ export class LibvirtDriver implements ComputeDriver {
     if (!network) {
       network = await this.conn.networkDefineXML(xml);
       this.log.info({ network: net.name, bridge: net.bridge, cidr: net.cidr }, 'defined NAT network');
+    } else {
+      // An existing network is used as it is (an operator may have tuned it); say so if it is
+      // not the one configured, since pinned addresses outside its subnet would not be served.
+      const actual = await this.conn.networkGetXMLDesc(network);
+      if (!actual.includes(`<bridge name='${net.bridge}'`) || !actual.includes(`<ip address='${net.gateway}'`)) {
+        this.log.warn({ network: net.name, bridge: net.bridge, gateway: net.gateway }, 'existing libvirt network differs from the configured bridge or gateway; using it as it is');
+      }
     }
     if (!(await this.conn.networkIsActive(network))) {
       try {
