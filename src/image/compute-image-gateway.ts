@@ -3,11 +3,11 @@
 // upload path as `PUT /v2/images/{id}/file` (checksums, format inspection, queued → saving → active).
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { ComputeImage, ImageGateway } from '../compute/image-gateway.js';
-import { NotFoundError } from '../http/errors.js';
+import type { ComputeImage, ImageGateway, ImageListQuery } from '../compute/image-gateway.js';
+import { ForbiddenError, NotFoundError, PayloadTooLargeError } from '../http/errors.js';
 import type { AuthContext } from '../identity/auth-context.js';
 import type { ImageDataService } from './image-data-service.js';
-import type { ImageService } from './image-service.js';
+import { PATCH_V21, type ImageService } from './image-service.js';
 import type { ImageStore } from './image-store.js';
 import type { ImageRepository } from './repositories/image-repository.js';
 import type { ImageRow } from './repositories/rows.js';
@@ -103,5 +103,32 @@ export class ComputeImageGateway implements ImageGateway {
     await this.images.delete(serviceCaller(image.owner), id).catch((err) => {
       if (!(err instanceof NotFoundError)) throw err;
     });
+  }
+
+  async list(auth: AuthContext, query: ImageListQuery): Promise<ComputeImage[]> {
+    const params: Record<string, string> = { ...query.filters };
+    if (query.limit !== undefined) params.limit = String(query.limit);
+    if (query.marker !== undefined) params.marker = query.marker;
+    return (await this.images.list(auth, params)).images.map(toComputeImage);
+  }
+
+  async delete(auth: AuthContext, id: string): Promise<void> {
+    await this.images.delete(auth, id);
+  }
+
+  async replaceProperties(auth: AuthContext, id: string, properties: Record<string, string>): Promise<ComputeImage> {
+    const current = await this.images.get(auth, id);
+    // Glance's JSON patch: remove what is gone, add (which replaces) what is given.
+    const ops = [
+      ...Object.keys(current.properties).filter((k) => !(k in properties)).map((k) => ({ op: 'remove', path: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}` })),
+      ...Object.entries(properties).map(([k, value]) => ({ op: 'add', path: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, value })),
+    ];
+    try {
+      return toComputeImage(await this.images.update(auth, id, PATCH_V21, ops));
+    } catch (err) {
+      // Nova answers an exceeded property quota with 403.
+      if (err instanceof PayloadTooLargeError) throw new ForbiddenError(err.message);
+      throw err;
+    }
   }
 }
