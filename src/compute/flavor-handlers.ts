@@ -57,7 +57,7 @@ export function createFlavorHandlers(flavors: FlavorService, views: FlavorViews)
     deleteFlavorExtraSpec: async (req, res) => {
       const ctx = computeContext(req, res);
       await flavors.deleteExtraSpec(ctx, req.params.flavor_id, req.params.key);
-      res.status(202).end();
+      res.status(200).end();
     },
     listFlavorAccess: async (req, res) => {
       const ctx = computeContext(req, res);

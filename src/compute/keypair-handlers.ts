@@ -6,10 +6,11 @@ import type { KeypairService } from './keypair-service.js';
 import type { KeypairRow } from './repositories/keypair-repository.js';
 import { isoMicrosNoZone } from './server-views.js';
 
-function keypairView(k: KeypairRow, ctx: ComputeContext, opts: { detail: boolean; privateKey?: string }) {
+/** Nova's keypair bodies: create and show carry user_id, list entries do not (tempest's schemas). */
+function keypairView(k: KeypairRow, ctx: ComputeContext, opts: { detail: boolean; list?: boolean; privateKey?: string }) {
   const body: Record<string, unknown> = { name: k.name, public_key: k.public_key, fingerprint: k.fingerprint };
   if (ctx.version.atLeast('2.2')) body.type = k.type;
-  if (ctx.version.atLeast('2.10') || opts.detail) body.user_id = k.user_id;
+  if (!opts.list) body.user_id = k.user_id;
   if (opts.detail) {
     body.created_at = isoMicrosNoZone(k.created_at);
     body.deleted = false;
@@ -28,11 +29,7 @@ export function createKeypairHandlers(keypairs: KeypairService, base: string): R
       const q = req.query as { user_id?: string; limit?: string; marker?: string };
       const rows = await keypairs.list(ctx, q);
       const body: Record<string, unknown> = {
-        keypairs: rows.map((k) => {
-          const kp = keypairView(k, ctx, { detail: false });
-          delete kp.user_id;
-          return { keypair: kp };
-        }),
+        keypairs: rows.map((k) => ({ keypair: keypairView(k, ctx, { detail: false, list: true }) })),
       };
       if (ctx.version.atLeast('2.35') && q.limit !== undefined && rows.length === Number(q.limit) && rows.length > 0) {
         body.keypairs_links = [{ rel: 'next', href: `${base}/v2.1/os-keypairs?limit=${q.limit}&marker=${encodeURIComponent(rows[rows.length - 1].name)}` }];

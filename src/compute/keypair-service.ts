@@ -1,7 +1,7 @@
 // Keypairs (nova/api/openstack/compute/keypairs.py, nova/crypto.py): import a public key or have one
 // generated (ed25519 or RSA), per user; the fingerprint is the MD5 of the key blob, colon-separated,
 // as Nova and `ssh-keygen -l -E md5` print it.
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.js';
 import type { ComputeContext } from './compute-context.js';
 import type { KeypairRepository, KeypairRow } from './repositories/keypair-repository.js';
@@ -46,7 +46,7 @@ export function generateKey(type: 'ed25519' | 'rsa', comment: string): { publicK
     return { publicKey: `ssh-ed25519 ${blob.toString('base64')} ${comment}`, privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string };
   }
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = createPublicKey(publicKey).export({ format: 'jwk' }) as { n: string; e: string };
+  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   const blob = Buffer.concat([sshString(Buffer.from('ssh-rsa')), sshMpint(Buffer.from(jwk.e, 'base64url')), sshMpint(Buffer.from(jwk.n, 'base64url'))]);
   return { publicKey: `ssh-rsa ${blob.toString('base64')} ${comment}`, privateKey: privateKey.export({ format: 'pem', type: 'pkcs1' }) as string };
 }

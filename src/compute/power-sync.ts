@@ -33,10 +33,13 @@ export class PowerSync {
   /** One pass over every host: what libvirt says against what the database says. */
   async reconcile(): Promise<void> {
     for (const host of this.hosts.hosts()) {
+      // A server that changed after the listing began may have a guest the listing did not see yet
+      // (a boot that just finished): it is left for the next pass.
+      const listedAt = Date.now() - 1000;
       const states = await host.driver.listPowerStates();
       for (const server of await this.servers.onHost(host.name)) {
-        if (server.vm_state === VmState.BUILDING) continue;
-        await this.applyTo(server, states.get(server.id) ?? PowerState.NOSTATE);
+        if (server.vm_state === VmState.BUILDING || server.updated_at.getTime() >= listedAt) continue;
+        await this.applyTo(server, states.get(server.id) ?? PowerState.NOSTATE, listedAt);
       }
     }
   }
@@ -46,10 +49,14 @@ export class PowerSync {
     if (server) await this.applyTo(server, power);
   }
 
-  private async applyTo(server: ServerRow, power: PowerStateValue): Promise<void> {
+  private async applyTo(server: ServerRow, power: PowerStateValue, unchangedSince?: number): Promise<void> {
     if (server.task_state !== null) return; // a task is moving this server; it sets the states itself
     if (server.vm_state === VmState.ACTIVE && OFF.includes(power)) {
-      const moved = await this.servers.transition(server.id, { vmStates: [VmState.ACTIVE], taskStates: [null] }, { vm_state: VmState.STOPPED, power_state: power });
+      const moved = await this.servers.transition(
+        server.id,
+        { vmStates: [VmState.ACTIVE], taskStates: [null], unchangedSince: unchangedSince === undefined ? undefined : new Date(unchangedSince) },
+        { vm_state: VmState.STOPPED, power_state: power },
+      );
       if (moved) this.log.info({ server: server.id, power }, 'guest is off: server is now SHUTOFF');
       return;
     }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { BadRequestError, ConflictError, ForbiddenError } from '../http/errors.js';
 import type { ComputeContext } from './compute-context.js';
 import { requireAdmin } from './compute-context.js';
-import type { ServerService } from './server-service.js';
+import { accessIp, type ServerService } from './server-service.js';
 import type { ServerRepository, ServerRow } from './repositories/server-repository.js';
 import type { InstanceActionRepository } from './repositories/instance-action-repository.js';
 import { TaskState, VmState } from './server-states.js';
@@ -214,14 +214,14 @@ export class ServerActionService {
     const set: Partial<ServerRow> = { task_state: TaskState.REBUILDING, image_ref: image.id };
     if (body.name !== undefined) set.name = String(body.name);
     if (body.description !== undefined && ctx.version.atLeast('2.19')) set.description = body.description;
-    if (body.accessIPv4 !== undefined) set.access_ip_v4 = body.accessIPv4 || null;
-    if (body.accessIPv6 !== undefined) set.access_ip_v6 = body.accessIPv6 || null;
+    if (body.accessIPv4 !== undefined) set.access_ip_v4 = accessIp(body.accessIPv4, 4);
+    if (body.accessIPv6 !== undefined) set.access_ip_v6 = accessIp(body.accessIPv6, 6);
     const moved = await this.d.repo.transition(server.id, { vmStates: allowed, taskStates: [null] }, set);
     if (!moved) throw this.stateConflict('rebuild', server);
     if (body.metadata !== undefined) await this.d.repo.setMetadata(server.id, body.metadata, true);
     await this.record(ctx, server, 'rebuild');
     await this.d.tasks.enqueue({ kind: 'rebuild-server', serverId: server.id, requestId: ctx.requestId, payload: { previousVmState: server.vm_state } });
     this.d.kick();
-    return { kind: 'rebuilt', adminPass: randomBytes(9).toString('base64url') };
+    return { kind: 'rebuilt', adminPass: typeof body.adminPass === 'string' && body.adminPass ? body.adminPass : randomBytes(9).toString('base64url') };
   }
 }

@@ -25,7 +25,7 @@ export function createServerHandlers(d: ServerHandlerDeps): Record<string, Handl
     const statuses = ctx.isAdmin && ctx.version.atLeast('2.16') ? await d.hosts.statusMap() : undefined;
     return { version: ctx.version, isAdmin: ctx.isAdmin, hostStatus: (h: string | null) => (h ? (statuses?.get(h) ?? 'UNKNOWN') : '') };
   };
-  const show = async (ctx: ComputeContext, server: ServerWithDetails) => v.detail(server, await viewOptions(ctx));
+  const show = async (ctx: ComputeContext, server: ServerWithDetails, reduced = false) => v.detail(server, { ...(await viewOptions(ctx)), reduced });
   const metadataItem = (req: ComputeRequest) => {
     const meta = req.body?.meta as Record<string, string>;
     const keys = Object.keys(meta ?? {});
@@ -66,7 +66,7 @@ export function createServerHandlers(d: ServerHandlerDeps): Record<string, Handl
     },
     updateServer: async (req, res) => {
       const ctx = computeContext(req, res);
-      res.json({ server: await show(ctx, await d.servers.update(ctx, req.params.server_id, req.body.server)) });
+      res.json({ server: await show(ctx, await d.servers.update(ctx, req.params.server_id, req.body.server), true) });
     },
     deleteServer: async (req, res) => {
       const ctx = computeContext(req, res);
@@ -80,7 +80,7 @@ export function createServerHandlers(d: ServerHandlerDeps): Record<string, Handl
       if (result.kind === 'accepted') {
         res.status(202).end();
       } else if (result.kind === 'rebuilt') {
-        const server = await show(ctx, await d.servers.getDetailed(ctx, req.params.server_id));
+        const server = await show(ctx, await d.servers.getDetailed(ctx, req.params.server_id), true);
         res.status(202).json({ server: { ...server, adminPass: result.adminPass } });
       } else {
         for (const [k, val] of Object.entries(result.headers ?? {})) res.setHeader(k, val);
@@ -166,6 +166,18 @@ export function createServerHandlers(d: ServerHandlerDeps): Record<string, Handl
       res.json({ [req.params.network_label]: all[req.params.network_label] });
     },
 
+    // The password a guest posts to the metadata service, encrypted with its key (Nova's
+    // os-server-password). virtstack has no metadata service yet, so no guest has posted one.
+    showServerPassword: async (req, res) => {
+      const ctx = computeContext(req, res);
+      await d.servers.get(ctx, req.params.server_id);
+      res.json({ password: '' });
+    },
+    clearServerPassword: async (req, res) => {
+      const ctx = computeContext(req, res);
+      await d.servers.get(ctx, req.params.server_id);
+      res.status(204).end();
+    },
     listInstanceActions: async (req, res) => {
       const ctx = computeContext(req, res);
       const server = await d.servers.get(ctx, req.params.server_id, { includeDeleted: ctx.version.atLeast('2.21') });

@@ -77,6 +77,22 @@ function base64Valid(s: string): boolean {
   return /^[A-Za-z0-9+/]*={0,2}$/.test(clean) && clean.length % 4 === 0;
 }
 
+/** Nova validates access IPs and keeps IPv6 in its compressed form (netaddr). */
+export function accessIp(value: unknown, version: 4 | 6): string | null {
+  const s = String(value ?? '').trim();
+  if (s === '') return null;
+  if (version === 4) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(s) || s.split('.').some((o) => Number(o) > 255)) throw new BadRequestError(`Invalid input for field/attribute accessIPv4. Value: ${s}. '${s}' is not a 'ipv4'`);
+    return s;
+  }
+  try {
+    // The WHATWG URL parser canonicalises IPv6 (RFC 5952), as netaddr does for Nova.
+    return new URL(`http://[${s}]/`).hostname.slice(1, -1);
+  } catch {
+    throw new BadRequestError(`Invalid input for field/attribute accessIPv6. Value: ${s}. '${s}' is not a 'ipv6'`);
+  }
+}
+
 function truthy(v: unknown): boolean {
   return v === true || ['true', 't', '1', 'yes', 'y', 'on'].includes(String(v).toLowerCase());
 }
@@ -160,7 +176,12 @@ export class ServerService {
     }
 
     const reservationId = `r-${randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'x').slice(0, 8)}`;
-    const adminPass = randomBytes(9).toString('base64url');
+    // Nova keeps an adminPass the caller chose, and makes one otherwise.
+    const adminPass = typeof body.adminPass === 'string' && body.adminPass ? body.adminPass : randomBytes(9).toString('base64url');
+    for (const sg of (body.security_groups ?? []) as Array<{ name?: string }>) {
+      // Security groups need the network service; only the implicit "default" group exists here.
+      if (sg?.name !== 'default') throw new BadRequestError(`Unable to find security_group with name or id '${sg?.name}'`);
+    }
     const configDrive = this.d.forceConfigDrive || truthy(body.config_drive);
 
     const created = await this.d.db.transaction(async (trx) => {
@@ -187,8 +208,8 @@ export class ServerService {
           key_data: keyData,
           user_data: userData,
           config_drive: configDrive,
-          access_ip_v4: body.accessIPv4 ?? null,
-          access_ip_v6: body.accessIPv6 ?? null,
+          access_ip_v4: accessIp(body.accessIPv4, 4),
+          access_ip_v6: accessIp(body.accessIPv6, 6),
           description: body.description ?? null,
           hostname: sanitizeHostname(serverName),
           locked: false,
@@ -293,7 +314,8 @@ export class ServerService {
       const status = q('status')!.toUpperCase();
       const states = statesOfStatus(status);
       if (!states) {
-        if (ctx.version.atLeast('2.38') || !VALID_STATUSES.includes(status)) throw new BadRequestError(`Invalid status value`);
+        // Nova: from 2.38 an unknown status is a 400; before, it simply matches nothing.
+        if (ctx.version.atLeast('2.38') && !VALID_STATUSES.includes(status)) throw new BadRequestError(`Invalid status value`);
         return { rows: [] };
       }
       f.vmStates = states.vmStates;
@@ -303,8 +325,9 @@ export class ServerService {
     for (const [key, field] of [['changes-since', 'changesSince'], ['changes-before', 'changesBefore']] as const) {
       const v = q(key);
       if (v === undefined) continue;
-      const d = new Date(v.includes('T') && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v}Z` : v);
-      if (Number.isNaN(d.getTime())) throw new BadRequestError(`Invalid input for query parameters ${key}. Value: ${v}. '${v}' is not a 'date-time'`);
+      const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([zZ]|[+-]\d{2}:?\d{2})?$/.test(v);
+      const d = new Date(v.length > 10 && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v.replace(' ', 'T')}Z` : v);
+      if (!iso || Number.isNaN(d.getTime())) throw new BadRequestError(`Invalid input for query parameters ${key}. Value: ${v}. '${v}' is not a 'date-time'`);
       f[field] = d;
       // Nova lists deleted servers too when asked what changed since a time.
       f.includeDeleted = true;
@@ -356,8 +379,8 @@ export class ServerService {
       if (ctx.version.before('2.19')) throw new BadRequestError("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)");
       set.description = body.description as string | null;
     }
-    if (body.accessIPv4 !== undefined) set.access_ip_v4 = String(body.accessIPv4) || null;
-    if (body.accessIPv6 !== undefined) set.access_ip_v6 = String(body.accessIPv6) || null;
+    if (body.accessIPv4 !== undefined) set.access_ip_v4 = accessIp(body.accessIPv4, 4);
+    if (body.accessIPv6 !== undefined) set.access_ip_v6 = accessIp(body.accessIPv6, 6);
     await this.d.servers.update(server.id, set);
     return this.getDetailed(ctx, id);
   }

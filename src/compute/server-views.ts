@@ -21,7 +21,19 @@ export interface ServerViewOptions {
   isAdmin: boolean;
   /** host → status (UP, DOWN, MAINTENANCE) for 2.16's host_status. */
   hostStatus?: (host: string | null) => string;
+  /**
+   * The body of update and rebuild responses: Nova builds them without the extension attributes
+   * (availability zone, extended status, usage, config drive, key name, volumes, security groups,
+   * extended server attributes, host status).
+   */
+  reduced?: boolean;
 }
+
+const EXTENSION_KEYS = [
+  'OS-EXT-AZ:availability_zone', 'config_drive', 'key_name', 'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at',
+  'OS-EXT-STS:task_state', 'OS-EXT-STS:vm_state', 'OS-EXT-STS:power_state', 'os-extended-volumes:volumes_attached',
+  'security_groups', 'host_status',
+];
 
 export class ServerViews {
   constructor(
@@ -116,6 +128,9 @@ export class ServerViews {
     if (v.atLeast('2.16') && o.isAdmin) body.host_status = o.hostStatus ? o.hostStatus(s.host) : '';
     if (v.atLeast('2.19')) body.description = s.description;
     if (v.atLeast('2.26')) body.tags = s.tags;
+    if (o.reduced) {
+      for (const k of Object.keys(body)) if (EXTENSION_KEYS.includes(k) || k.startsWith('OS-EXT-SRV-ATTR:')) delete body[k];
+    }
     return body;
   }
 

@@ -72,7 +72,9 @@ export async function createServiceRouter<Auth>(opts: ServiceRouterOptions<Auth>
     quick: true,
     ignoreTrailingSlashes: true,
     validate: true,
-    ajvOpts: { coerceTypes: true, allErrors: false },
+    // Path and query values arrive as strings and are coerced; bodies are not (a number is not a name).
+    coerceTypes: true,
+    ajvOpts: { allErrors: false },
     customizeAjv: (ajv: any) => {
       ajv.addFormat('uuid-or-hex', /^[0-9a-fA-F-]{1,64}$/);
       return ajv;

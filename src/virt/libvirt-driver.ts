@@ -455,6 +455,20 @@ export class LibvirtDriver implements ComputeDriver {
     const pinned = hostRe.exec(xml)?.[1];
     if (pinned === nic.address) return;
     if (pinned) await this.unpinAddress(net, flags, mac, pinned);
+    // virtstack's database owns the addresses: another MAC pinned to this address or under this name is
+    // a leftover (a guest removed behind virtstack's back, an earlier database) and would make libvirt
+    // refuse the new pin.
+    for (const m of xml.matchAll(/<host\s[^>]*>/g)) {
+      const entry = m[0];
+      const entryMac = /mac='([^']+)'/.exec(entry)?.[1]?.toLowerCase();
+      const entryIp = /ip='([^']+)'/.exec(entry)?.[1];
+      const entryName = /name='([^']+)'/.exec(entry)?.[1];
+      if (!entryMac || !entryIp || entryMac === mac) continue;
+      if (entryIp === nic.address || entryName === name) {
+        this.log.warn({ mac: entryMac, ip: entryIp, name: entryName }, 'removing a stale DHCP pin that clashes with a new server');
+        await this.unpinAddress(net, flags, entryMac, entryIp);
+      }
+    }
     await this.conn.networkUpdate(
       net,
       NetworkUpdateCommand.ADD_LAST,

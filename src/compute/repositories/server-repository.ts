@@ -129,13 +129,14 @@ export class ServerRepository {
    */
   async transition(
     id: string,
-    expect: { vmStates?: string[]; taskStates?: Array<string | null>; notDeleted?: boolean },
+    expect: { vmStates?: string[]; taskStates?: Array<string | null>; notDeleted?: boolean; unchangedSince?: Date },
     set: Partial<ServerRow>,
     trx?: Knex.Transaction,
   ): Promise<ServerRow | undefined> {
     const q = this.q(trx).where({ id });
     if (expect.notDeleted !== false) q.whereNull('deleted_at');
     if (expect.vmStates) q.whereIn('vm_state', expect.vmStates);
+    if (expect.unchangedSince) q.where('updated_at', '<', expect.unchangedSince);
     if (expect.taskStates) {
       const states = expect.taskStates.filter((s): s is string => s !== null);
       const allowNull = expect.taskStates.includes(null);
