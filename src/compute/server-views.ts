@@ -130,6 +130,8 @@ export class ServerViews {
     if (v.atLeast('2.26')) body.tags = s.tags;
     if (o.reduced) {
       for (const k of Object.keys(body)) if (EXTENSION_KEYS.includes(k) || k.startsWith('OS-EXT-SRV-ATTR:')) delete body[k];
+      // …and addresses without the extended IP attributes (extend_address=False).
+      body.addresses = Object.fromEntries(Object.entries(this.addresses(s)).map(([net, list]) => [net, list.map((a) => ({ version: a.version, addr: a.addr }))]));
     }
     return body;
   }

@@ -6,12 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { http, issueToken, passwordAuth, projectScope } from '../support/http.js';
 import { ADMIN_PASSWORD } from '../support/server.js';
 import { sleep, testImagePath, waitForGone, waitForStatus } from '../support/compute-fixtures.js';
 import { createReadStream, statSync } from 'node:fs';
+import { freePort } from '../../src/util/free-port.js';
 
 const root = join(import.meta.dirname, '..', '..');
 let database: TestDatabase;
@@ -19,15 +19,6 @@ let dataDir: string;
 let port: number;
 let child: ChildProcess | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startVirtstack(): Promise<ChildProcess> {
   const proc = spawn(process.execPath, [join(root, 'bin', 'virtstack.js'), 'serve'], {

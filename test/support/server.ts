@@ -7,6 +7,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { freePort } from '../../src/util/free-port.js';
 
 export const ADMIN_PASSWORD = 'admin-secret-for-tests';
 
@@ -66,14 +67,3 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   };
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
