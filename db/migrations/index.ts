@@ -4,10 +4,12 @@ import * as identity from './20261126_0001_identity.js';
 import * as identityExtensions from './20261127_0001_identity_extensions.js';
 import * as compute from './20261126_0010_compute.js';
 import * as image from './20261127_0020_image.js';
+import * as computeQuotaScopes from './20261128_0011_compute_quota_scopes.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261126_0001_identity': identity,
   '20261127_0001_identity_extensions': identityExtensions,
   '20261126_0010_compute': compute,
   '20261127_0020_image': image,
+  '20261128_0011_compute_quota_scopes': computeQuotaScopes,
 };

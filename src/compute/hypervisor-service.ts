@@ -75,7 +75,7 @@ export class HypervisorService {
     return found;
   }
 
-  async servers(h: Hypervisor): Promise<Array<{ name: string; uuid: string }>> {
+  async serversOn(h: Hypervisor): Promise<Array<{ name: string; uuid: string }>> {
     return (await this.servers.onHost(h.host.name)).map((s) => ({ name: s.name, uuid: s.id }));
   }
 
