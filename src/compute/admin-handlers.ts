@@ -390,6 +390,10 @@ export function createAdminHandlers(d: AdminHandlerDeps): Record<string, Handler
       }
       res.status(204).end();
     },
+    deleteImageWithoutId: async (req, res) => {
+      computeContext(req, res);
+      throw new NotFoundError('The resource could not be found.');
+    },
     listImageMetadata: async (req, res) => {
       const ctx = computeContext(req, res);
       goneFrom(ctx, '2.39');
