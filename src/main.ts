@@ -42,7 +42,7 @@ function libvirtDriverFactory(config: Config, log: Logger): DriverFactory {
       await conn.close().catch(() => undefined);
       throw err;
     }
-    return { driver, virtType };
+    return { driver, virtType, disconnect: () => conn.close() };
   };
 }
 
@@ -83,7 +83,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       }
     }
 
-    const identity = await createIdentityModule({ db, config, hasher, specDir: SPEC_DIR });
+    const identity = await createIdentityModule({ db, databaseUrl, config, hasher, specDir: SPEC_DIR, log });
     const revocations = identity.revocations;
 
     const image = await createImageModule({ db, config, tokens: identity.tokens, specDir: SPEC_DIR, log });
@@ -128,6 +128,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         server.closeAllConnections();
         await compute.stop();
         await image.stop();
+        await identity.stop();
         await db.destroy();
         await embedded?.stop();
       },

@@ -45,11 +45,8 @@ export interface AdminHandlerDeps {
   groups: ServerGroupRepository;
   quotas: QuotaService;
   servers: ServerRepository;
-  /**
-   * Glance, for the image proxy (GET/DELETE /v2.1/images…, image metadata) before 2.36. Optional only
-   * until compute-module passes it; without it the proxy answers 501.
-   */
-  images?: ImageGateway;
+  /** Glance, for the image proxy (GET/DELETE /v2.1/images…, image metadata) before 2.36. */
+  images: ImageGateway;
   /** Public URL of the compute API without version. */
   base: string;
 }
@@ -92,10 +89,7 @@ export function createAdminHandlers(d: AdminHandlerDeps): Record<string, Handler
     if (!s?.hostRow) throw new NotFoundError(`Compute host ${host} could not be found.`);
     return s.hostRow;
   };
-  const glance = (): ImageGateway => {
-    if (!d.images) throw new NotImplementedError('The image proxy is not connected to the image service.');
-    return d.images;
-  };
+  const glance = (): ImageGateway => d.images;
   const image = async (ctx: ComputeContext, id: string) => {
     const found = await glance().get(ctx.auth, id);
     if (!found) throw new NotFoundError('Image not found.');

@@ -38,6 +38,7 @@ import { InstanceActionRepository } from './repositories/instance-action-reposit
 import { KeypairRepository } from './repositories/keypair-repository.js';
 import { NetworkRepository, type NetworkRow } from './repositories/network-repository.js';
 import { QuotaRepository } from './repositories/quota-repository.js';
+import { QuotaScopeRepository } from './repositories/quota-scope-repository.js';
 import { ServerGroupRepository } from './repositories/server-group-repository.js';
 import { ServerRepository } from './repositories/server-repository.js';
 import { ServerActionService } from './server-action-service.js';
@@ -48,7 +49,10 @@ import { createVersionHandlers } from './version-handlers.js';
 import { createAdminHandlers } from './admin-handlers.js';
 
 /** Makes the driver of one host: connects to libvirt and prepares the host (pools, NAT network). */
-export type DriverFactory = (uri: string, opts: { network: Config['compute']['network'] | null }) => Promise<{ driver: ComputeDriver; virtType: string }>;
+export type DriverFactory = (
+  uri: string,
+  opts: { network: Config['compute']['network'] | null },
+) => Promise<{ driver: ComputeDriver; virtType: string; /** Closes the connection to the host. */ disconnect: () => Promise<void> }>;
 
 export interface ComputeModule {
   router: Router;
@@ -77,7 +81,7 @@ export async function createComputeModule(opts: {
   const aggregates = new AggregateRepository(db);
   const hostRepo = new HostRepository(db);
   const zones = new AvailabilityZones(aggregates);
-  const quotas = new QuotaService(new QuotaRepository(db), serverRepo, keypairRepo, groups);
+  const quotas = new QuotaService(new QuotaRepository(db), new QuotaScopeRepository(db), serverRepo, keypairRepo, groups);
   const hosts = new HostManager(hostRepo, zones, log.child({ component: 'hosts' }), `${config.publicUrl}/image`);
 
   // The network servers join: libvirt's NAT network, or user-mode networking where it cannot run.
@@ -101,7 +105,7 @@ export async function createComputeModule(opts: {
       if (!made) continue;
       network = await networks.upsert({ id: (await networks.getByName(c.network.name))?.id ?? crypto.randomUUID(), name: c.network.name, libvirt_name: '', cidr: '10.0.2.0/24', gateway: '10.0.2.2', mode: 'user' });
     }
-    await hosts.add(uri, made.virtType, made.driver);
+    await hosts.add(uri, made.virtType, made.driver, made.disconnect);
   }
   network ??= await networks.upsert({
     id: (await networks.getByName(c.network.name))?.id ?? crypto.randomUUID(),
@@ -150,12 +154,21 @@ export async function createComputeModule(opts: {
         hosts,
         views: new ServerViews(base, flavorViews),
       }),
-      ...createAdminHandlers({ db, hosts, hostRepo, aggregates, zones, groups, quotas, servers: serverRepo, base }),
+      ...createAdminHandlers({ db, hosts, hostRepo, aggregates, zones, groups, quotas, servers: serverRepo, images: opts.images, base }),
     },
     renderError: computeErrorRenderer,
     authenticate: (req) => opts.tokens.validate(req.header('x-auth-token')),
   });
   const mounted = express.Router();
+  // /v2 is the legacy API: the same handlers at microversion 2.1, whatever the client asks for.
+  mounted.use((req, _res, next) => {
+    if (/^\/v2(\/|$|\?)/.test(req.url)) {
+      req.url = req.url.replace(/^\/v2/, '/v2.1');
+      delete req.headers['openstack-api-version'];
+      delete req.headers['x-openstack-nova-api-version'];
+    }
+    next();
+  });
   mounted.use(computeVersioning);
   mounted.use(router);
 

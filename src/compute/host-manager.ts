@@ -13,6 +13,7 @@ export interface ManagedHost {
   uri: string;
   virtType: string;
   driver: ComputeDriver;
+  disconnect: () => Promise<void>;
 }
 
 /** A host whose heartbeat is older than this is reported down (Nova's service_down_time). */
@@ -31,9 +32,9 @@ export class HostManager {
   ) {}
 
   /** Registers a host whose driver is initialised; its name is the hypervisor's hostname. */
-  async add(uri: string, virtType: string, driver: ComputeDriver): Promise<ManagedHost> {
+  async add(uri: string, virtType: string, driver: ComputeDriver, disconnect: () => Promise<void>): Promise<ManagedHost> {
     const info = await driver.hostInfo();
-    const host: ManagedHost = { name: info.hostname, uri, virtType, driver };
+    const host: ManagedHost = { name: info.hostname, uri, virtType, driver, disconnect };
     this.byName.set(host.name, host);
     await this.record(host, info);
     return host;
@@ -66,6 +67,18 @@ export class HostManager {
       }
     }, intervalMs);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Stops managing a host (its compute service was deleted): no more heartbeats, no placements.
+   * Another process managing the same URI registers it again until it is restarted without it.
+   */
+  async remove(name: string): Promise<void> {
+    const host = this.byName.get(name);
+    if (!host) return;
+    this.byName.delete(name);
+    await host.driver.close().catch(() => undefined);
+    await host.disconnect().catch(() => undefined);
   }
 
   hosts(): ManagedHost[] {
@@ -105,6 +118,9 @@ export class HostManager {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const h of this.byName.values()) await h.driver.close().catch(() => undefined);
+    for (const h of this.byName.values()) {
+      await h.driver.close().catch(() => undefined);
+      await h.disconnect().catch(() => undefined);
+    }
   }
 }

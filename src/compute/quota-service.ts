@@ -5,6 +5,7 @@ import { BadRequestError, ForbiddenError } from '../http/errors.js';
 import type { FlavorRow } from './repositories/flavor-repository.js';
 import type { KeypairRepository } from './repositories/keypair-repository.js';
 import type { QuotaRepository } from './repositories/quota-repository.js';
+import type { QuotaScopeRepository } from './repositories/quota-scope-repository.js';
 import type { ServerRepository } from './repositories/server-repository.js';
 import type { ServerGroupRepository } from './repositories/server-group-repository.js';
 
@@ -28,13 +29,16 @@ export const DEFAULT_QUOTAS: Record<QuotaResource, number> = {
 export class QuotaService {
   constructor(
     private readonly quotas: QuotaRepository,
+    private readonly scopes: QuotaScopeRepository,
     private readonly servers: ServerRepository,
     private readonly keypairs: KeypairRepository,
     private readonly groups: ServerGroupRepository,
   ) {}
 
+  /** Nova's order: built-in defaults, then the `default` quota class, then the project's own limits. */
   async limits(projectId: string): Promise<Record<QuotaResource, number>> {
-    return { ...DEFAULT_QUOTAS, ...(await this.quotas.limits(projectId)) } as Record<QuotaResource, number>;
+    const [byClass, own] = await Promise.all([this.scopes.classLimits('default'), this.quotas.limits(projectId)]);
+    return { ...DEFAULT_QUOTAS, ...byClass, ...own } as Record<QuotaResource, number>;
   }
 
   async usage(projectId: string, userId?: string): Promise<Record<QuotaResource, number>> {
@@ -76,7 +80,7 @@ export class QuotaService {
    * when not even `min`. Call inside the create transaction, after taking the project's quota lock.
    */
   async reserveInstances(projectId: string, flavor: FlavorRow, min: number, max: number, trx: Knex.Transaction): Promise<number> {
-    const limits = { ...DEFAULT_QUOTAS, ...(await this.quotas.limits(projectId)) };
+    const limits = await this.limits(projectId);
     const used = await this.servers.usage(projectId, trx);
     const room = (limit: number, per: number, inUse: number) => (limit < 0 || per === 0 ? Infinity : Math.floor((limit - inUse) / per));
     const fits = Math.min(room(limits.instances, 1, used.instances), room(limits.cores, flavor.vcpus, used.cores), room(limits.ram, flavor.ram, used.ram));

@@ -106,5 +106,7 @@ export class ServiceDirectory {
     const result = await this.repo.deleteIdleHost(row.id, row.name);
     if (result === 'missing') throw new NotFoundError(`Service ${id} not found.`);
     if (result === 'busy') throw new ConflictError('Unable to delete compute service that is hosting instances. Migrate or delete the instances first.');
+    // Otherwise this process's heartbeat would register the host again within seconds.
+    await this.hosts.remove(row.name);
   }
 }

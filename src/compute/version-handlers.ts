@@ -14,7 +14,13 @@ export function createVersionHandlers(base: string): Record<string, Handler<Auth
   });
   return {
     listVersions: async (_req, res) => {
-      res.json({ versions: [v21([{ rel: 'self', href: `${base}/v2.1/` }])] });
+      res.json({
+        versions: [
+          // The legacy v2 API, served as Nova serves it: the v2.1 code without microversions.
+          { id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z', links: [{ rel: 'self', href: `${base}/v2/` }] },
+          v21([{ rel: 'self', href: `${base}/v2.1/` }]),
+        ],
+      });
     },
     showVersion: async (_req, res) => {
       res.json({

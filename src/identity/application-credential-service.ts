@@ -62,7 +62,8 @@ export class ApplicationCredentialService {
       const row = await this.d.appCreds.insert({
         id: newId(),
         name: body.name,
-        secret_hash: await this.d.hasher.hash(secret),
+        // A secret the user chose gets the slow hash; one we generated is high-entropy (see hashRandomSecret).
+        secret_hash: body.secret ? await this.d.hasher.hash(secret) : this.d.hasher.hashRandomSecret(secret),
         description: body.description ?? null,
         user_id: userId,
         project_id: auth.projectId,

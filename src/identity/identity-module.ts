@@ -4,6 +4,8 @@ import type { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { createServiceRouter } from '../http/openapi-router.js';
+import type { Logger } from 'pino';
+import { IdentityChangeFeed } from './identity-change-feed.js';
 import { ApplicationCredentialService } from './application-credential-service.js';
 import type { AuthContext } from './auth-context.js';
 import { CatalogService } from './catalog-service.js';
@@ -39,13 +41,16 @@ import { UserService } from './user-service.js';
 
 export interface IdentityModule {
   router: Router;
+  stop(): Promise<void>;
   /** Validates X-Auth-Token for the other services (Nova, Glance). */
   tokens: TokenService;
   revocations: RevocationRepository;
 }
 
-export async function createIdentityModule(opts: { db: Database; config: Config; hasher: PasswordHasher; specDir: string }): Promise<IdentityModule> {
+export async function createIdentityModule(opts: { db: Database; databaseUrl: string; config: Config; hasher: PasswordHasher; specDir: string; log: Logger }): Promise<IdentityModule> {
   const { db, config, hasher } = opts;
+  const changes = new IdentityChangeFeed(db, opts.databaseUrl, opts.log.child({ component: 'identity-changes' }));
+  await changes.start();
   const domains = new DomainRepository(db);
   const projects = new ProjectRepository(db);
   const users = new UserRepository(db);
@@ -63,6 +68,7 @@ export async function createIdentityModule(opts: { db: Database; config: Config;
     expirationSeconds: config.tokenExpirationSeconds,
     lockoutFailureAttempts: config.lockoutFailureAttempts,
     lockoutDurationSeconds: config.lockoutDurationSeconds,
+    changes,
   });
   const identityBase = `${config.publicUrl}/identity`;
   const router = await createServiceRouter<AuthContext>({
@@ -89,5 +95,5 @@ export async function createIdentityModule(opts: { db: Database; config: Config;
     res.setHeader('Vary', 'X-Auth-Token');
     next();
   });
-  return { router, tokens, revocations };
+  return { router, tokens, revocations, stop: () => changes.stop() };
 }

@@ -26,7 +26,19 @@ export interface TokenServiceDeps {
   expirationSeconds: number;
   lockoutFailureAttempts: number;
   lockoutDurationSeconds: number;
+  /** When given, validated tokens are cached until anything they depend on changes (or 30 s). */
+  changes?: { readonly generation: number; readonly healthy: boolean };
 }
+
+interface CachedValidation {
+  auth: AuthContext;
+  generation: number;
+  at: number;
+}
+
+/** A safety net: even with the change feed healthy, a cached validation is redone after this long. */
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 20_000;
 
 /** The parts of an auth request body the service reads (already shape-checked by the OpenAPI spec). */
 export interface AuthRequest {
@@ -60,6 +72,9 @@ export interface IssuedToken {
 const UNAUTHORIZED = 'The request you have made requires authentication.';
 
 export class TokenService {
+  private readonly cache = new Map<string, CachedValidation>();
+  private cacheGeneration = -1;
+
   constructor(private readonly d: TokenServiceDeps) {}
 
   async issue(req: AuthRequest): Promise<IssuedToken> {
@@ -118,11 +133,41 @@ export class TokenService {
   /** Validates a token on every request: signature, expiry, revocation, user/project/domain still enabled, roles. */
   async validate(token: string | undefined): Promise<AuthContext> {
     if (!token) throw new UnauthorizedError(UNAUTHORIZED);
+    const hit = this.cached(token);
+    if (hit) return hit;
     const claims = this.d.provider.verify(token);
     if (!claims) throw new UnauthorizedError(UNAUTHORIZED);
+    // The generation before reading: a change that lands while we read makes the result uncacheable.
+    const generation = this.d.changes?.generation;
     const auth = await this.contextFor(token, claims);
     if (!auth) throw new UnauthorizedError(UNAUTHORIZED);
+    this.remember(token, auth, generation);
     return auth;
+  }
+
+  /**
+   * A validation made since the last change to users, projects, domains, roles, grants or revocations
+   * (in any virtstack process) is still true: the same checks would give the same answer.
+   */
+  private cached(token: string): AuthContext | undefined {
+    const changes = this.d.changes;
+    if (!changes?.healthy) return undefined;
+    if (changes.generation !== this.cacheGeneration) {
+      this.cache.clear();
+      this.cacheGeneration = changes.generation;
+      return undefined;
+    }
+    const entry = this.cache.get(token);
+    const now = Date.now();
+    if (!entry || now - entry.at > CACHE_TTL_MS || entry.auth.expiresAt.getTime() <= now) return undefined;
+    return entry.auth;
+  }
+
+  private remember(token: string, auth: AuthContext, generation: number | undefined): void {
+    const changes = this.d.changes;
+    if (generation === undefined || !changes?.healthy || changes.generation !== generation || generation !== this.cacheGeneration) return;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(token, { auth, generation, at: Date.now() });
   }
 
   /** GET /v3/auth/tokens: an invalid subject token is a 404, as in Keystone. */
@@ -273,10 +318,9 @@ export class TokenService {
     };
   }
 
+  /** A disabled user is refused here; a disabled domain, project or a missing role by contextFor. */
   private async checkUserUsable(user: UserRow): Promise<void> {
     if (!user.enabled) throw new UnauthorizedError(UNAUTHORIZED);
-    const domain = await this.d.domains.get(user.domain_id);
-    if (!domain?.enabled) throw new UnauthorizedError(UNAUTHORIZED);
   }
 
   private async resolveScope(scope: AuthRequest['scope'], user: UserRow): Promise<TokenScope> {
@@ -303,21 +347,16 @@ export class TokenService {
         project = domain ? await this.d.projects.getByName(domain.id, scope.project.name) : undefined;
       } else throw new BadRequestError('Expected project.id or project.name in the scope.');
       if (!project || !project.enabled) throw new UnauthorizedError(UNAUTHORIZED);
-      const roles = await this.d.assignments.effectiveRoles(user.id, { project: project.id });
-      if (roles.length === 0) throw new UnauthorizedError(`User ${user.id} has no access to project ${project.id}.`);
+      // Roles are checked once, when the token's context is built (a scope without roles is refused there).
       return { project: project.id };
     }
     if (scope.domain) {
       const domain = await this.findDomain(scope.domain);
       if (!domain || !domain.enabled) throw new UnauthorizedError(UNAUTHORIZED);
-      const roles = await this.d.assignments.effectiveRoles(user.id, { domain: domain.id });
-      if (roles.length === 0) throw new UnauthorizedError(`User ${user.id} has no access to domain ${domain.id}.`);
       return { domain: domain.id };
     }
     if (scope.system) {
       if (scope.system.all !== true) throw new BadRequestError("Invalid scope: 'system' must be {\"all\": true}.");
-      const roles = await this.d.assignments.effectiveRoles(user.id, { system: SYSTEM_TARGET });
-      if (roles.length === 0) throw new UnauthorizedError(`User ${user.id} has no access to the system.`);
       return { system: 'all' };
     }
     return undefined;
