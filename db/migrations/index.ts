@@ -4,6 +4,7 @@ import * as identity from './20261126_0001_identity.js';
 import * as identityExtensions from './20261127_0001_identity_extensions.js';
 import * as identityChangeNotify from './20261128_0002_identity_change_notify.js';
 import * as compute from './20261126_0010_compute.js';
+import * as serverSecurityGroups from './20261128_0012_server_security_groups.js';
 import * as image from './20261127_0020_image.js';
 import * as computeQuotaScopes from './20261128_0011_compute_quota_scopes.js';
 
@@ -12,6 +13,7 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261127_0001_identity_extensions': identityExtensions,
   '20261128_0002_identity_change_notify': identityChangeNotify,
   '20261126_0010_compute': compute,
+  '20261128_0012_server_security_groups': serverSecurityGroups,
   '20261127_0020_image': image,
   '20261128_0011_compute_quota_scopes': computeQuotaScopes,
 };

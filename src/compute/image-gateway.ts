@@ -44,6 +44,8 @@ export interface ImageGateway {
   createSnapshot(auth: AuthContext, props: { name: string; properties: Record<string, unknown>; minRam: number; minDisk: number }): Promise<ComputeImage>;
   /** Streams the data of a snapshot image and makes it active (or back to queued/killed on failure). */
   uploadSnapshot(id: string, data: Readable, diskFormat: string): Promise<void>;
+  /** Deletes all but the newest `keep` backups (image_type backup) of a server of one backup type. */
+  rotateBackups(projectId: string, serverId: string, backupType: string, keep: number): Promise<void>;
   /** Marks a snapshot whose copy failed (Glance: the image goes away, as Nova deletes it). */
   discardSnapshot(id: string): Promise<void>;
   /**

@@ -2,7 +2,7 @@
 // nova/compute/api.py), moves the server with a compare-and-swap, records an instance action, and
 // queues the job that drives the hypervisor. The answer is 202 at once.
 import { randomBytes } from 'node:crypto';
-import { BadRequestError, ConflictError, ForbiddenError } from '../http/errors.js';
+import { BadRequestError, NotFoundError, ConflictError, ForbiddenError } from '../http/errors.js';
 import type { ComputeContext } from './compute-context.js';
 import { requireAdmin } from './compute-context.js';
 import { accessIp, type ServerService } from './server-service.js';
@@ -119,6 +119,21 @@ export class ServerActionService {
       }
       case 'createImage':
         return this.createImage(ctx, server, body);
+      case 'createBackup':
+        return this.createBackup(ctx, server, body);
+      case 'addSecurityGroup':
+      case 'removeSecurityGroup': {
+        const name = body?.name;
+        if (typeof name !== 'string' || !name) throw new BadRequestError(`Invalid input for field/attribute ${action}: 'name' is a required property`);
+        // Only the implicit "default" group exists: there is no network service to define others.
+        if (name !== 'default') throw new NotFoundError(`Security group ${name} not found.`);
+        const member = server.security_groups.includes(name);
+        if (action === 'addSecurityGroup' && member) throw new BadRequestError(`Security group ${name} is already associated with the instance ${server.id}`);
+        if (action === 'removeSecurityGroup' && !member) throw new BadRequestError(`Security group ${name} not associated with the instance ${server.id}`);
+        const groups = action === 'addSecurityGroup' ? [...server.security_groups, name] : server.security_groups.filter((g) => g !== name);
+        await this.d.repo.update(server.id, { security_groups: groups });
+        return { kind: 'accepted' };
+      }
       case 'rebuild':
         return this.rebuild(ctx, server, body);
       default:
@@ -166,11 +181,26 @@ export class ServerActionService {
     if (typeof name !== 'string' || !name.trim() || name.length > 255) throw new BadRequestError(`Invalid input for field/attribute name. Value: ${name}.`);
     const metadata = body?.metadata ?? {};
     if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new BadRequestError('Invalid input for field/attribute metadata.');
+    return this.snapshot(ctx, server, 'createImage', TaskState.IMAGE_SNAPSHOT, name, { ...metadata, image_type: 'snapshot' }, {});
+  }
+
+  /** createBackup: a snapshot tagged as a backup; only the newest `rotation` backups of its type are kept. */
+  private async createBackup(ctx: ComputeContext, server: ServerRow, body: any): Promise<ActionResult> {
+    const { name, backup_type: backupType, rotation } = body ?? {};
+    if (typeof name !== 'string' || !name.trim() || name.length > 255) throw new BadRequestError(`Invalid input for field/attribute name. Value: ${name}.`);
+    if (typeof backupType !== 'string' || !backupType) throw new BadRequestError("Invalid input for field/attribute createBackup. Value: 'backup_type' is a required property");
+    const keep = typeof rotation === 'number' ? rotation : /^\d+$/.test(String(rotation)) ? Number(rotation) : NaN;
+    if (!Number.isInteger(keep) || keep < 0) throw new BadRequestError(`Invalid input for field/attribute rotation. Value: ${rotation}.`);
+    const metadata = body?.metadata ?? {};
+    return this.snapshot(ctx, server, 'createBackup', TaskState.IMAGE_BACKUP, name, { ...metadata, image_type: 'backup', backup_type: backupType }, { rotation: keep, backupType });
+  }
+
+  private async snapshot(ctx: ComputeContext, server: ServerRow, action: string, taskState: string, name: string, props: Record<string, unknown>, payload: Record<string, unknown>): Promise<ActionResult> {
     this.d.servers.checkLock(ctx, server);
     const allowed = [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED];
-    if (!server.host || !allowed.includes(server.vm_state as never) || server.task_state !== null) throw this.stateConflict('createImage', server);
-    const moved = await this.d.repo.transition(server.id, { vmStates: allowed, taskStates: [null] }, { task_state: TaskState.IMAGE_SNAPSHOT });
-    if (!moved) throw this.stateConflict('createImage', server);
+    if (!server.host || !allowed.includes(server.vm_state as never) || server.task_state !== null) throw this.stateConflict(action, server);
+    const moved = await this.d.repo.transition(server.id, { vmStates: allowed, taskStates: [null] }, { task_state: taskState });
+    if (!moved) throw this.stateConflict(action, server);
     let image: ComputeImage;
     try {
       // As Nova: the image exists (queued) before the call returns; the job fills it in.
@@ -179,8 +209,7 @@ export class ServerActionService {
         name,
         properties: {
           ...Object.fromEntries(Object.entries(base?.properties ?? {}).filter(([k]) => !k.startsWith('os_') && !['owner_specified.openstack.md5', 'owner_specified.openstack.sha256', 'owner_specified.openstack.object'].includes(k))),
-          ...metadata,
-          image_type: 'snapshot',
+          ...props,
           instance_uuid: server.id,
           user_id: ctx.auth.userId,
           base_image_ref: server.image_ref ?? '',
@@ -192,8 +221,8 @@ export class ServerActionService {
       await this.d.repo.update(server.id, { task_state: null });
       throw err;
     }
-    await this.record(ctx, server, 'createImage');
-    await this.d.tasks.enqueue({ kind: 'snapshot-server', serverId: server.id, requestId: ctx.requestId, payload: { imageId: image.id } });
+    await this.record(ctx, server, action);
+    await this.d.tasks.enqueue({ kind: 'snapshot-server', serverId: server.id, requestId: ctx.requestId, payload: { ...payload, imageId: image.id, taskState } });
     this.d.kick();
     const location = `${this.d.hosts.imageBaseUrl}/v2/images/${image.id}`;
     if (ctx.version.atLeast('2.45')) return { kind: 'json', status: 202, body: { image_id: image.id } };

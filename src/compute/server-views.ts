@@ -96,7 +96,8 @@ export class ServerViews {
       accessIPv6: s.access_ip_v6 ?? '',
       links: this.links(s.id),
       'OS-DCF:diskConfig': 'MANUAL',
-      progress: s.progress,
+      // Nova shows progress only while it means something (views/servers.py PROGRESS_STATUSES).
+      ...(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING'].includes(status) ? { progress: s.progress } : {}),
       'OS-EXT-AZ:availability_zone': s.availability_zone ?? '',
       config_drive: s.config_drive ? 'True' : '',
       key_name: s.key_name,
@@ -106,8 +107,9 @@ export class ServerViews {
       'OS-EXT-STS:vm_state': s.deleted_at ? 'deleted' : s.vm_state,
       'OS-EXT-STS:power_state': s.power_state,
       'os-extended-volumes:volumes_attached': [],
-      security_groups: [{ name: 'default' }],
     };
+    // A server that left every security group has no such key (Nova's behaviour).
+    if (s.security_groups.length) body.security_groups = s.security_groups.map((name) => ({ name }));
     if (o.isAdmin) {
       body['OS-EXT-SRV-ATTR:host'] = s.host;
       body['OS-EXT-SRV-ATTR:instance_name'] = `instance-${s.number.toString(16).padStart(8, '0')}`;

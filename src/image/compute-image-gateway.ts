@@ -97,6 +97,16 @@ export class ComputeImageGateway implements ImageGateway {
     await this.data.upload(serviceCaller(image.owner), id, 'application/octet-stream', undefined, data);
   }
 
+  async rotateBackups(projectId: string, serverId: string, backupType: string, keep: number): Promise<void> {
+    const caller = serviceCaller(projectId);
+    const { images } = await this.images.list(caller, { instance_uuid: serverId, image_type: 'backup', backup_type: backupType, sort_key: 'created_at', sort_dir: 'desc', limit: '1000' });
+    for (const old of images.filter((i) => i.owner === projectId).slice(keep)) {
+      await this.images.delete(caller, old.id).catch((err) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+    }
+  }
+
   async discardSnapshot(id: string): Promise<void> {
     const image = await this.repo.get(id);
     if (!image) return;

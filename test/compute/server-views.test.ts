@@ -41,6 +41,7 @@ const server: ServerWithDetails = {
   progress: 0,
   fault: null,
   requested_networks: 'auto',
+  security_groups: ['default'],
   launched_at: new Date('2026-11-26T18:58:49.123Z'),
   terminated_at: null,
   created_at: new Date('2026-11-26T18:58:43.500Z'),

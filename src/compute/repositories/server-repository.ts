@@ -40,6 +40,8 @@ export interface ServerRow {
   progress: number;
   fault: FaultInfo | null;
   requested_networks: unknown;
+  /** Names of the security groups the server is in. */
+  security_groups: string[];
   launched_at: Date | null;
   terminated_at: Date | null;
   created_at: Date;
@@ -99,7 +101,7 @@ export const SERVER_SORT_COLUMNS: Record<string, string> = {
 
 function toColumns(row: Partial<ServerRow>): Record<string, unknown> {
   const c: Record<string, unknown> = { ...row };
-  for (const k of ['flavor', 'fault', 'requested_networks']) if (k in c && c[k] !== null && c[k] !== undefined) c[k] = JSON.stringify(c[k]);
+  for (const k of ['flavor', 'fault', 'requested_networks', 'security_groups']) if (k in c && c[k] !== null && c[k] !== undefined) c[k] = JSON.stringify(c[k]);
   return c;
 }
 
@@ -110,7 +112,7 @@ export class ServerRepository {
     return (trx ?? this.db)('servers');
   }
 
-  async insert(row: Omit<ServerRow, 'number' | 'created_at' | 'updated_at' | 'deleted_at'>, trx?: Knex.Transaction): Promise<ServerRow> {
+  async insert(row: Omit<ServerRow, 'number' | 'created_at' | 'updated_at' | 'deleted_at' | 'security_groups'>, trx?: Knex.Transaction): Promise<ServerRow> {
     const [saved] = await this.q(trx).insert(toColumns(row as Partial<ServerRow>)).returning('*');
     return saved;
   }
