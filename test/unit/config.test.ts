@@ -29,3 +29,11 @@ for (const [name, value, message] of [
     assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => err instanceof ConfigError && message.test((err as Error).message));
   });
 }
+
+test('the README documents every configuration variable', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { CONFIG_VARIABLES } = await import('../../src/config.js');
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  for (const v of CONFIG_VARIABLES) assert.ok(readme.includes(`| \`${v.name}\` |`), `${v.name} is in the README's configuration table`);
+});
