@@ -348,7 +348,7 @@ describe('image proxy', () => {
     assert.equal((await get(`/images/${crypto.randomUUID()}/metadata`, member.token, '2.39')).status, 404);
   });
 
-  test('lists images and answers 404 for unknown ones', { todo: 'compute-module must pass images: opts.images to createAdminHandlers' }, async () => {
+  test('lists images and answers 404 for unknown ones', async () => {
     const list = await get('/images', member.token);
     assert.equal(list.status, 200, list.text);
     assert.ok(Array.isArray(list.body.images));

@@ -23,3 +23,23 @@ test('identity-v3.yaml and the identity handlers match one to one', () => {
   const handlers = Object.keys(createIdentityHandlers({} as any));
   assert.deepEqual([...ids].sort(), [...handlers].sort());
 });
+
+test('compute-v2.1.yaml and the compute handlers match one to one', async () => {
+  const ids = operationIds('compute-v2.1.yaml');
+  assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+  const { createVersionHandlers } = await import('../../src/compute/version-handlers.js');
+  const { createFlavorHandlers } = await import('../../src/compute/flavor-handlers.js');
+  const { createKeypairHandlers } = await import('../../src/compute/keypair-handlers.js');
+  const { createLimitsHandlers } = await import('../../src/compute/limits-handlers.js');
+  const { createServerHandlers } = await import('../../src/compute/server-handlers.js');
+  const { createAdminHandlers } = await import('../../src/compute/admin-handlers.js');
+  const handlers = [
+    createVersionHandlers(''),
+    createFlavorHandlers({} as any, {} as any),
+    createKeypairHandlers({} as any, ''),
+    createLimitsHandlers({} as any),
+    createServerHandlers({} as any),
+    createAdminHandlers({ db: {} as any, hosts: {} as any, hostRepo: {} as any, aggregates: {} as any, zones: {} as any, groups: {} as any, quotas: {} as any, servers: {} as any, images: {} as any, base: '' }),
+  ].flatMap((h) => Object.keys(h));
+  assert.deepEqual([...ids].sort(), [...handlers].sort());
+});
