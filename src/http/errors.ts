@@ -1,5 +1,7 @@
 // One error base class that carries its HTTP status. Services throw these and never touch `res`;
 // each OpenStack service renders them in its own shape (Keystone `error`, Nova `itemNotFound`, Glance).
+import { STATUS_CODES } from 'node:http';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -40,6 +42,29 @@ export class UnsupportedMediaTypeError extends ApiError {
 }
 export class NotImplementedError extends ApiError {
   constructor(message: string) { super(501, message); }
+}
+
+/**
+ * The reason phrases OpenStack's WSGI stacks (webob) put in error titles; Node's own table differs for
+ * a few codes (413 "Payload Too Large", 416 "Range Not Satisfiable").
+ */
+const WEBOB_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Requested Range Not Satisfiable',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+};
+
+export function statusTitle(status: number): string {
+  return WEBOB_TITLES[status] ?? STATUS_CODES[status] ?? 'Error';
 }
 
 /** Maps errors thrown by express' body parser and by PostgreSQL to ApiErrors; anything else stays a 500. */

@@ -1,24 +1,8 @@
 // Glance's error shape. Glance's errors are webob exceptions rendered as JSON (glance/common/wsgi.py,
 // JSONErrorRouter-style faults): {"message": "<text><br /><br />\n\n\n", "code": "404 Not Found",
 // "title": "Not Found"} — recorded from real Glance in shared/openstack-samples/glance-09/10/11.
-import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
-import { ApiError } from '../http/errors.js';
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  410: 'Gone',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  416: 'Requested Range Not Satisfiable',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-};
+import { ApiError, statusTitle } from '../http/errors.js';
 
 // webob's own text for a 401, which Glance sends unchanged.
 const UNAUTHORIZED =
@@ -39,7 +23,7 @@ export function glanceErrorRenderer(identityBase: string) {
       return;
     }
     for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-    const title = TITLES[err.status] ?? STATUS_CODES[err.status] ?? 'Error';
+    const title = statusTitle(err.status);
     let message = err.message;
     if (err.status === 401) {
       res.setHeader('WWW-Authenticate', `Keystone uri="${identityBase}"`);
