@@ -5,7 +5,8 @@
 //   - the server's peak RSS during each transfer (the server runs in a child process; /proc/<pid>/status);
 //   - GET /v2/images p50 with 50 images.
 // Run: npm run bench image
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomFillSync } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -132,7 +133,8 @@ export async function run(): Promise<void> {
       createReadStream(src, { highWaterMark: 4 * 1024 * 1024 }).pipe(res);
     });
     await new Promise<void>((r) => stat.listen(0, '127.0.0.1', () => r()));
-    const curl = await measured(undefined, async () => execFileSync('curl', ['-s', '-o', join(work, 'curl.raw'), `http://127.0.0.1:${(stat.address() as { port: number }).port}/`]));
+    // execFile, not execFileSync: the static server runs on this event loop.
+    const curl = await measured(undefined, () => promisify(execFile)('curl', ['-s', '-o', join(work, 'curl.raw'), `http://127.0.0.1:${(stat.address() as { port: number }).port}/`]));
     stat.close();
     row('curl from static server', `${curl.seconds.toFixed(2)} s`, mbps(curl.seconds));
     console.log(`API upload = ${((cp.seconds / up.seconds) * 100).toFixed(0)}% of cp, ${((cpSync.seconds / up.seconds) * 100).toFixed(0)}% of cp + sync; download = ${((cp.seconds / dl.seconds) * 100).toFixed(0)}% of cp`);
