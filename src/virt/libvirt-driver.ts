@@ -729,10 +729,15 @@ export class LibvirtDriver implements ComputeDriver {
     try {
       const { allocation: size } = await this.conn.storageVolGetInfoFlags(tmp, VOL_GET_PHYSICAL);
       const transfer = await this.conn.openSibling();
+      let data: Readable | undefined;
       try {
-        const data = await transfer.storageVolDownload(tmp);
+        data = await transfer.storageVolDownload(tmp);
+        // When the sink gives up early (the image was deleted while saving), closing the connection
+        // ends this stream with an error that nobody reads any more: it must not go unhandled.
+        data.on('error', (err) => log.debug({ err }, 'snapshot download ended early'));
         await sink(data, Number(size));
       } finally {
+        data?.destroy();
         await transfer.close();
       }
       log.info({ bytes: Number(size), ms: Date.now() - started, guestWasActive: active }, 'snapshot streamed');
