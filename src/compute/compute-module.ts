@@ -21,6 +21,16 @@ import { AvailabilityZones } from './availability-zones.js';
 import { seedFlavors } from './compute-bootstrap.js';
 import { computeErrorRenderer } from './compute-errors.js';
 import { computeVersioning } from './compute-versioning.js';
+import { NotFoundError } from '../http/errors.js';
+import { negotiateVersion } from './api-version.js';
+
+function negotiateVersionOr21(headers: Parameters<typeof negotiateVersion>[0]) {
+  try {
+    return negotiateVersion(headers);
+  } catch {
+    return negotiateVersion({});
+  }
+}
 import { createFlavorHandlers } from './flavor-handlers.js';
 import { FlavorService } from './flavor-service.js';
 import { FlavorViews } from './flavor-views.js';
@@ -47,6 +57,7 @@ import { ServerService } from './server-service.js';
 import { ServerViews } from './server-views.js';
 import { createVersionHandlers } from './version-handlers.js';
 import { createAdminHandlers } from './admin-handlers.js';
+import { createAuditHandlers } from './audit-handlers.js';
 
 /** Makes the driver of one host: connects to libvirt and prepares the host (pools, NAT network). */
 export type DriverFactory = (
@@ -154,6 +165,7 @@ export async function createComputeModule(opts: {
         hosts,
         views: new ServerViews(base, flavorViews),
       }),
+      ...createAuditHandlers({ servers, hosts, hostRepo }),
       ...createAdminHandlers({ db, hosts, hostRepo, aggregates, zones, groups, quotas, servers: serverRepo, images: opts.images, base }),
     },
     renderError: computeErrorRenderer,
@@ -161,8 +173,15 @@ export async function createComputeModule(opts: {
   });
   const mounted = express.Router();
   // /v2 is the legacy API: the same handlers at microversion 2.1, whatever the client asks for.
-  mounted.use((req, _res, next) => {
+  mounted.use((req, res, next) => {
+    // Nova routes /os-simple-tenant-usage/{tenant_id}: an empty id is no route (404), not the list.
+    if (/\/os-simple-tenant-usage\/(\?|$)/.test(req.url)) {
+      res.locals.computeVersion = negotiateVersionOr21(req.headers);
+      computeErrorRenderer(new NotFoundError('The resource could not be found.'), req, res);
+      return;
+    }
     if (/^\/v2(\/|$|\?)/.test(req.url)) {
+      res.locals.legacyV2 = true;
       req.url = req.url.replace(/^\/v2/, '/v2.1');
       delete req.headers['openstack-api-version'];
       delete req.headers['x-openstack-nova-api-version'];

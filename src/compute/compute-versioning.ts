@@ -8,6 +8,8 @@ import { computeErrorRenderer } from './compute-errors.js';
 declare module 'express-serve-static-core' {
   interface Locals {
     computeVersion: ApiVersion;
+    /** Set for requests to /compute/v2 (the legacy API). */
+    legacyV2?: boolean;
   }
 }
 

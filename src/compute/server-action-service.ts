@@ -50,6 +50,17 @@ const HARD_REBOOT: Rule = {
   task: 'reboot',
 };
 
+/** Nova's metadata schema for images: keys of 1–255 characters, string values up to 255. */
+function imageMetadata(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('Invalid input for field/attribute metadata.');
+  for (const [k, v] of Object.entries(value)) {
+    if (k.length < 1 || k.length > 255) throw new BadRequestError(`Invalid input for field/attribute metadata. Value: ${k}. Keys must be 1 to 255 characters.`);
+    if (typeof v !== 'string' || v.length > 255) throw new BadRequestError(`Invalid input for field/attribute metadata. Value of ${k} must be a string of at most 255 characters.`);
+  }
+  return value as Record<string, string>;
+}
+
 /** Nova's control-character filter for console output (nova/api/openstack/compute/console_output.py). */
 const CONSOLE_CONTROL = /[\x00-\x08\x0B-\x1F]/g;
 
@@ -179,9 +190,9 @@ export class ServerActionService {
   private async createImage(ctx: ComputeContext, server: ServerRow, body: any): Promise<ActionResult> {
     const name = body?.name;
     if (typeof name !== 'string' || !name.trim() || name.length > 255) throw new BadRequestError(`Invalid input for field/attribute name. Value: ${name}.`);
-    const metadata = body?.metadata ?? {};
-    if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new BadRequestError('Invalid input for field/attribute metadata.');
-    return this.snapshot(ctx, server, 'createImage', TaskState.IMAGE_SNAPSHOT, name, { ...metadata, image_type: 'snapshot' }, {});
+    const metadata = imageMetadata(body?.metadata);
+    // Nova: the caller's metadata is applied over the snapshot's own properties (image_type included).
+    return this.snapshot(ctx, server, 'createImage', TaskState.IMAGE_SNAPSHOT, name, { image_type: 'snapshot', ...metadata }, {});
   }
 
   /** createBackup: a snapshot tagged as a backup; only the newest `rotation` backups of its type are kept. */
@@ -191,7 +202,7 @@ export class ServerActionService {
     if (typeof backupType !== 'string' || !backupType) throw new BadRequestError("Invalid input for field/attribute createBackup. Value: 'backup_type' is a required property");
     const keep = typeof rotation === 'number' ? rotation : /^\d+$/.test(String(rotation)) ? Number(rotation) : NaN;
     if (!Number.isInteger(keep) || keep < 0) throw new BadRequestError(`Invalid input for field/attribute rotation. Value: ${rotation}.`);
-    const metadata = body?.metadata ?? {};
+    const metadata = imageMetadata(body?.metadata);
     return this.snapshot(ctx, server, 'createBackup', TaskState.IMAGE_BACKUP, name, { ...metadata, image_type: 'backup', backup_type: backupType }, { rotation: keep, backupType });
   }
 

@@ -23,6 +23,16 @@ export function createVersionHandlers(base: string): Record<string, Handler<Auth
       });
     },
     showVersion: async (_req, res) => {
+      if (res.locals.legacyV2) {
+        res.json({
+          version: {
+            id: 'v2.0', status: 'SUPPORTED', version: '', min_version: '', updated: '2011-01-21T11:33:21Z',
+            links: [{ rel: 'self', href: `${base}/v2/` }, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }],
+            'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2' }],
+          },
+        });
+        return;
+      }
       res.json({
         version: {
           ...v21([{ rel: 'self', href: `${base}/v2.1/` }, { rel: 'describedby', type: 'text/html', href: 'http://docs.openstack.org/' }]),

@@ -145,6 +145,13 @@ export interface ComputeDriver {
   onPowerStateChange(listener: (change: PowerStateChange) => void): void;
 
   /**
+   * The guest's counters as Nova's libvirt driver reports them before microversion 2.48 (get_diagnostics):
+   * cpu0_time (ns), memory (KiB), and per disk and NIC its read/write and rx/tx counters.
+   * Throws InstanceNotFoundError when the guest does not exist.
+   */
+  diagnostics(serverId: string, number: number): Promise<Record<string, number>>;
+
+  /**
    * The serial console log (what the guest printed, raw: control characters kept), at most the
    * last `maxBytes`; '' when there is none. It survives reboots (appended) until destroy.
    */

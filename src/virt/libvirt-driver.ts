@@ -705,6 +705,29 @@ export class LibvirtDriver implements ComputeDriver {
     }
   }
 
+  async diagnostics(serverId: string, number: number): Promise<Record<string, number>> {
+    const dom = await this.require(serverId, number);
+    const [info, xml] = await Promise.all([this.conn.domainGetInfo(dom), this.conn.domainGetXMLDesc(dom)]);
+    const out: Record<string, number> = { memory: Number(info.memory) };
+    // Nova reports the total CPU time under cpu0_time when per-vCPU times are not asked for.
+    out.cpu0_time = Number(info.cpuTime);
+    if (info.state === DomainState.SHUTOFF) return out;
+    for (const m of xml.matchAll(/<disk [^>]*device='disk'[\s\S]*?<target dev='([^']+)'/g)) {
+      const st = await tolerate(this.conn.domainBlockStats(dom, m[1]), () => true);
+      if (!st) continue;
+      Object.assign(out, { [`${m[1]}_read_req`]: Number(st.rdReq), [`${m[1]}_read`]: Number(st.rdBytes), [`${m[1]}_write_req`]: Number(st.wrReq), [`${m[1]}_write`]: Number(st.wrBytes), [`${m[1]}_errors`]: Number(st.errs) });
+    }
+    for (const m of xml.matchAll(/<interface [\s\S]*?<target dev='([^']+)'/g)) {
+      const st = await tolerate(this.conn.domainInterfaceStats(dom, m[1]), () => true);
+      if (!st) continue;
+      Object.assign(out, {
+        [`${m[1]}_rx`]: Number(st.rxBytes), [`${m[1]}_rx_packets`]: Number(st.rxPackets), [`${m[1]}_rx_errors`]: Number(st.rxErrs), [`${m[1]}_rx_drop`]: Number(st.rxDrop),
+        [`${m[1]}_tx`]: Number(st.txBytes), [`${m[1]}_tx_packets`]: Number(st.txPackets), [`${m[1]}_tx_errors`]: Number(st.txErrs), [`${m[1]}_tx_drop`]: Number(st.txDrop),
+      });
+    }
+    return out;
+  }
+
   async snapshot(serverId: string, number: number, sink: (data: Readable, size: number) => Promise<void>): Promise<number> {
     const log = this.log.child({ server: serverId, domain: domainName(number) });
     const dom = await this.require(serverId, number);

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { openstack, openstackJson, openstackOk } from '../support/openstack-cli.js';
 import { IdentityFixtures } from '../support/identity-fixtures.js';
+import { http } from '../support/http.js';
 import { consoleOutput, guestLines, testImagePath, waitForGone, waitForStatus } from '../support/compute-fixtures.js';
 import { parseGuestFacts, waitForConsoleLine } from '../support/guest-console.js';
 import { LibvirtConnection } from '../../src/libvirt/index.js';
@@ -69,6 +70,15 @@ describe('a server through its whole life, with the openstack CLI', () => {
     assert.equal(facts.addresses.eth0?.address, addr, 'the guest got exactly the address virtstack reports');
     assert.equal(facts.addresses.eth0?.source, 'dhcp');
     assert.equal(facts.configDrive?.filesystem, 'iso9660');
+
+    // Diagnostics come from the hypervisor: the guest's memory, CPU time and disk counters.
+    const diag = await http('GET', `${computeUrl}/servers/${vm.id}/diagnostics`, { token: fx.adminToken });
+    assert.equal(diag.status, 200);
+    assert.ok(diag.body.memory >= 512 * 1024, JSON.stringify(diag.body));
+    assert.ok(diag.body.cpu0_time > 0);
+    assert.ok(diag.body.vda_read > 0, 'the guest read its disk');
+    const member = await fx.member();
+    assert.equal((await http('GET', `${computeUrl}/servers/${vm.id}/diagnostics`, { token: member.token })).status, 403);
   });
 
   test('stop, start, reboot soft and hard, pause, suspend, lock behave as on Nova', async () => {

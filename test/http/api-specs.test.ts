@@ -33,12 +33,14 @@ test('compute-v2.1.yaml and the compute handlers match one to one', async () => 
   const { createLimitsHandlers } = await import('../../src/compute/limits-handlers.js');
   const { createServerHandlers } = await import('../../src/compute/server-handlers.js');
   const { createAdminHandlers } = await import('../../src/compute/admin-handlers.js');
+  const { createAuditHandlers } = await import('../../src/compute/audit-handlers.js');
   const handlers = [
     createVersionHandlers(''),
     createFlavorHandlers({} as any, {} as any),
     createKeypairHandlers({} as any, ''),
     createLimitsHandlers({} as any),
     createServerHandlers({} as any),
+    createAuditHandlers({} as any),
     createAdminHandlers({ db: {} as any, hosts: {} as any, hostRepo: {} as any, aggregates: {} as any, zones: {} as any, groups: {} as any, quotas: {} as any, servers: {} as any, images: {} as any, base: '' }),
   ].flatMap((h) => Object.keys(h));
   assert.deepEqual([...ids].sort(), [...handlers].sort());
