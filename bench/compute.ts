@@ -71,6 +71,11 @@ export async function run(): Promise<void> {
       duplex: 'half',
     } as RequestInit);
 
+    // 20 at once is more than Nova's default instance quota (10): raise the project's quota.
+    const projectId = ((await fetch(`${url}/identity/v3/auth/tokens`, { headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } }).then((r) => r.json())) as any).token.project.id;
+    const quota = await call('PUT', `${compute}/os-quota-sets/${projectId}`, token, { quota_set: { instances: 100, cores: 200, ram: 512000 } });
+    if (quota.status !== 200) throw new Error(`quota: ${quota.status} ${JSON.stringify(quota.json)}`);
+
     const boot = async (name: string) => {
       const t0 = performance.now();
       const res = await call('POST', `${compute}/servers`, token, { server: { name, imageRef: image.json.id, flavorRef: '1', networks: 'auto' } });

@@ -1,6 +1,6 @@
 // Composition root: config → database → repositories → services → app. Nothing else calls `new` on
 // a service or repository; dependencies arrive through constructors.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
@@ -67,6 +67,8 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const { db, url: databaseUrl, embedded } = await openDatabase(config, log);
   try {
+    // With DATABASE_URL set nothing else has made the data dir yet (keys, admin-openrc live there).
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const applied = await migrateLatest(db);
     if (applied.length) log.info({ applied }, 'database migrated');
 

@@ -79,8 +79,9 @@ export class QuotaService {
    * How many of min..max servers of `flavor` the project may still create; 403 with Nova's message
    * when not even `min`. Call inside the create transaction, after taking the project's quota lock.
    */
-  async reserveInstances(projectId: string, flavor: FlavorRow, min: number, max: number, trx: Knex.Transaction): Promise<number> {
-    const limits = await this.limits(projectId);
+  async reserveInstances(projectId: string, limits: Record<QuotaResource, number>, flavor: FlavorRow, min: number, max: number, trx: Knex.Transaction): Promise<number> {
+    // Only the usage is read in the transaction: the limits were read before it, since a query on
+    // another pool connection while this one holds the project's lock could starve the pool.
     const used = await this.servers.usage(projectId, trx);
     const room = (limit: number, per: number, inUse: number) => (limit < 0 || per === 0 ? Infinity : Math.floor((limit - inUse) / per));
     const fits = Math.min(room(limits.instances, 1, used.instances), room(limits.cores, flavor.vcpus, used.cores), room(limits.ram, flavor.ram, used.ram));

@@ -184,10 +184,11 @@ export class ServerService {
     }
     const configDrive = this.d.forceConfigDrive || truthy(body.config_drive);
 
+    const limits = await this.d.quotas.limits(ctx.projectId);
     const created = await this.d.db.transaction(async (trx) => {
       // Serialise quota checks per project, so two concurrent creates cannot both pass.
       await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`quota:${ctx.projectId}`]);
-      const count = await this.d.quotas.reserveInstances(ctx.projectId, flavor, minCount, maxCount, trx);
+      const count = await this.d.quotas.reserveInstances(ctx.projectId, limits, flavor, minCount, maxCount, trx);
       const rows: ServerRow[] = [];
       for (let i = 0; i < count; i++) {
         const serverName = count > 1 ? `${name}-${i + 1}` : name;

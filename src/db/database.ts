@@ -7,7 +7,7 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 
 export type Database = Knex;
 
-export function createDatabase(url: string, poolMax = 10): Database {
+export function createDatabase(url: string, poolMax = 20): Database {
   return knex({
     client: 'pg',
     connection: url,
