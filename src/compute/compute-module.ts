@@ -149,6 +149,7 @@ export async function createComputeModule(opts: {
     db, servers: serverRepo, flavors, keypairs: keypairRepo, networks, actions, groups, images: opts.images, quotas, zones, tasks, kick,
     forceConfigDrive: c.forceConfigDrive,
     defaultNetwork: () => defaultNetwork,
+    leasedAddresses: (name) => hosts.leasedAddresses(name),
   });
   const flavorViews = new FlavorViews(base);
   const router = await createServiceRouter<AuthContext>({

@@ -81,6 +81,19 @@ export class HostManager {
     await host.disconnect().catch(() => undefined);
   }
 
+  /** Addresses leased on a network on any host (see ComputeDriver.leasedAddresses). */
+  async leasedAddresses(libvirtNetwork: string): Promise<Set<string>> {
+    const all = new Set<string>();
+    for (const host of this.byName.values()) {
+      try {
+        for (const ip of await host.driver.leasedAddresses(libvirtNetwork)) all.add(ip);
+      } catch (err) {
+        this.log.warn({ err, host: host.name }, 'reading DHCP leases failed');
+      }
+    }
+    return all;
+  }
+
   hosts(): ManagedHost[] {
     return [...this.byName.values()];
   }

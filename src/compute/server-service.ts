@@ -35,6 +35,8 @@ export interface ServerServiceDeps {
   kick: () => void;
   forceConfigDrive: boolean;
   defaultNetwork: () => NetworkRow | undefined;
+  /** Addresses with a live DHCP lease on a libvirt network (not to be handed out yet). */
+  leasedAddresses: (libvirtNetwork: string) => Promise<Set<string>>;
 }
 
 export interface CreatedServers {
@@ -185,6 +187,11 @@ export class ServerService {
     const configDrive = this.d.forceConfigDrive || truthy(body.config_drive);
 
     const limits = await this.d.quotas.limits(ctx.projectId);
+    // Read before the transaction (it asks the hosts): addresses still leased to a gone guest's MAC.
+    const leased = new Map<string, Set<string>>();
+    for (const n of networks) {
+      if (n.network.mode === 'nat' && !leased.has(n.network.id)) leased.set(n.network.id, await this.d.leasedAddresses(n.network.libvirt_name));
+    }
     const created = await this.d.db.transaction(async (trx) => {
       // Serialise quota checks per project, so two concurrent creates cannot both pass.
       await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`quota:${ctx.projectId}`]);
@@ -230,7 +237,7 @@ export class ServerService {
         // deletes an ACTIVE server without addresses) and the DHCP reservation can be made before boot.
         for (const n of networks) {
           await this.d.networks.lockForAllocation(n.network.id, trx);
-          const address = n.fixedIp ?? (await this.freeAddress(n.network, trx));
+          const address = n.fixedIp ?? (await this.freeAddress(n.network, trx, leased.get(n.network.id)));
           await this.d.networks.allocate({ network_id: n.network.id, address, mac: newMac(), server_id: server.id }, trx).catch((err) => {
             if ((err as { code?: string }).code === '23505') throw new ConflictError(`Fixed IP address ${address} is already in use on network ${n.network.id}.`);
             throw err;
@@ -273,8 +280,9 @@ export class ServerService {
     return out;
   }
 
-  private async freeAddress(network: NetworkRow, trx: Parameters<Parameters<Database['transaction']>[0]>[0]): Promise<string> {
+  private async freeAddress(network: NetworkRow, trx: Parameters<Parameters<Database['transaction']>[0]>[0], leased = new Set<string>()): Promise<string> {
     const used = await this.d.networks.usedAddresses(network.id, trx);
+    for (const ip of leased) used.add(ip);
     const { first, last, gateway } = hostAddresses(network.cidr, network.gateway);
     for (let n = first; n <= last; n++) {
       if (n === gateway) continue;

@@ -145,6 +145,13 @@ export interface ComputeDriver {
   onPowerStateChange(listener: (change: PowerStateChange) => void): void;
 
   /**
+   * Addresses the host's DHCP server has leased on a network and not yet expired. A lease outlives its
+   * guest (dnsmasq keeps it until it expires), and dnsmasq will not hand a leased address to another
+   * MAC even when a host entry pins it: the allocator must not reuse such an address yet.
+   */
+  leasedAddresses(libvirtNetwork: string): Promise<Set<string>>;
+
+  /**
    * The guest's counters as Nova's libvirt driver reports them before microversion 2.48 (get_diagnostics):
    * cpu0_time (ns), memory (KiB), and per disk and NIC its read/write and rx/tx counters.
    * Throws InstanceNotFoundError when the guest does not exist.

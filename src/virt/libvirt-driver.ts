@@ -705,6 +705,14 @@ export class LibvirtDriver implements ComputeDriver {
     }
   }
 
+  async leasedAddresses(libvirtNetwork: string): Promise<Set<string>> {
+    const net = await tolerate(this.conn.networkLookupByName(libvirtNetwork), isNoNetwork);
+    if (!net) return new Set();
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const leases = await this.conn.networkGetDHCPLeases(net, null);
+    return new Set(leases.filter((l) => l.expirytime === 0n || l.expirytime > now).map((l) => l.ipaddr));
+  }
+
   async diagnostics(serverId: string, number: number): Promise<Record<string, number>> {
     const dom = await this.require(serverId, number);
     const [info, xml] = await Promise.all([this.conn.domainGetInfo(dom), this.conn.domainGetXMLDesc(dom)]);
