@@ -1,6 +1,6 @@
 // Tells the token validation cache when anything a token depends on may have changed.
 // A generation number goes up on every such change: in this process as soon as a write to an
-// identity table (or a COMMIT) completes, and from every other process through PostgreSQL's
+// identity table completes, and from every other process through PostgreSQL's
 // NOTIFY virtstack_identity (sent by triggers, db/migrations/20261128_0002_identity_change_notify.ts).
 // While the LISTEN connection is down the feed is unhealthy and the cache is not used.
 import pg from 'pg';
@@ -9,7 +9,6 @@ import type { Database } from '../db/database.js';
 
 const IDENTITY_TABLES = /"(users|projects|domains|roles|implied_roles|role_assignments|group_members|groups|revocation_events|application_credentials)"/;
 const WRITE = /^\s*(insert|update|delete|truncate)\b/i;
-const COMMIT = /^\s*commit\b/i;
 
 export class IdentityChangeFeed {
   private gen = 0;
@@ -23,10 +22,12 @@ export class IdentityChangeFeed {
     private readonly databaseUrl: string,
     private readonly log: Logger,
   ) {
-    // In this process, a change is known before the HTTP response that made it is sent.
+    // In this process, a change is known before the HTTP response that made it is sent. (knex emits no
+    // event for COMMIT: a write inside a transaction counts here when it runs, and again when its
+    // trigger's NOTIFY arrives after the commit.)
     db.on('query-response', (_response: unknown, obj: { sql?: string }) => {
       const sql = obj?.sql ?? '';
-      if (COMMIT.test(sql) || (WRITE.test(sql) && IDENTITY_TABLES.test(sql))) this.gen++;
+      if (WRITE.test(sql) && IDENTITY_TABLES.test(sql)) this.gen++;
     });
   }
 
