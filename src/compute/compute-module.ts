@@ -96,8 +96,9 @@ export async function createComputeModule(opts: {
   const hosts = new HostManager(hostRepo, zones, log.child({ component: 'hosts' }), `${config.publicUrl}/image`);
 
   // The network servers join: libvirt's NAT network, or user-mode networking where it cannot run.
-  let network: NetworkRow | undefined;
   const c = config.compute;
+  // Upserted by name: a new id only the first time (the merge keeps an existing row's id).
+  let network: Omit<NetworkRow, 'id'> = { name: c.network.name, libvirt_name: c.network.name, cidr: c.network.cidr, gateway: c.network.gateway, mode: 'nat' };
   for (const [i, uri] of c.libvirtUris.entries()) {
     let made;
     try {
@@ -114,19 +115,11 @@ export async function createComputeModule(opts: {
         return undefined;
       });
       if (!made) continue;
-      network = await networks.upsert({ id: (await networks.getByName(c.network.name))?.id ?? crypto.randomUUID(), name: c.network.name, libvirt_name: '', cidr: '10.0.2.0/24', gateway: '10.0.2.2', mode: 'user' });
+      network = { name: c.network.name, libvirt_name: '', cidr: '10.0.2.0/24', gateway: '10.0.2.2', mode: 'user' };
     }
     await hosts.add(uri, made.virtType, made.driver, made.disconnect);
   }
-  network ??= await networks.upsert({
-    id: (await networks.getByName(c.network.name))?.id ?? crypto.randomUUID(),
-    name: c.network.name,
-    libvirt_name: c.network.name,
-    cidr: c.network.cidr,
-    gateway: c.network.gateway,
-    mode: 'nat',
-  });
-  const defaultNetwork = network;
+  const defaultNetwork = await networks.upsert({ id: crypto.randomUUID(), ...network });
 
   const tasks = new TaskQueue(db);
   const taskDeps: ComputeTaskDeps = { servers: serverRepo, networks, actions, groups, hosts, images: opts.images, shutdownTimeoutSeconds: c.shutdownTimeoutSeconds, log };

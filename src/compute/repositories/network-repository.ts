@@ -18,10 +18,6 @@ export class NetworkRepository {
     return this.db('networks').where({ id }).first();
   }
 
-  async getByName(name: string): Promise<NetworkRow | undefined> {
-    return this.db('networks').where({ name }).first();
-  }
-
   async list(): Promise<NetworkRow[]> {
     return this.db('networks').orderBy('name');
   }
