@@ -3,10 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { IdentityFixtures } from './identity-fixtures.js';
 import { freePort } from '../../src/util/free-port.js';
 
 export const ADMIN_PASSWORD = 'admin-secret-for-tests';
@@ -67,3 +69,15 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   };
 }
 
+
+/** A server for the whole test file, with an admin fixture: started in `before`, stopped in `after`. */
+export function useTestServer(env: Record<string, string> = {}): { server: TestServer; fx: IdentityFixtures; compute: string } {
+  const ctx = {} as { server: TestServer; fx: IdentityFixtures; compute: string };
+  before(async () => {
+    ctx.server = await startTestServer(env);
+    ctx.fx = await IdentityFixtures.create(ctx.server.authUrl);
+    ctx.compute = `${ctx.server.url}/compute/v2.1`;
+  });
+  after(() => ctx.server.stop());
+  return ctx;
+}
