@@ -1,19 +1,18 @@
 // Glance data path vs the raw disk, side by side in one run (issue 5):
-//   - upload and download of a 1 GiB image through the API (one HTTP stream each) vs `cp` of the same
-//     file on the same disk (plain, and followed by a sync as the API's upload fsyncs), and vs `curl`
-//     fetching the same file from a static file server;
+//   - upload and download of a 1 GiB image through the API (curl, one HTTP stream each) vs `cp` of the
+//     same file on the same disk (plain, and followed by a sync as the API's upload fsyncs), vs md5sum
+//     and sha512sum of the file side by side (the hashing the upload must do), and vs curl fetching the
+//     same file from a static file server (downloads to a file and to /dev/null);
 //   - the server's peak RSS during each transfer (the server runs in a child process; /proc/<pid>/status);
 //   - GET /v2/images p50 with 50 images.
 // Run: npm run bench image
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, openSync, readFileSync, rmSync, closeSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { request } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 const SIZE = 1024 * 1024 * 1024;
 const ROOT = join(import.meta.dirname, '..');
@@ -44,29 +43,31 @@ async function measured<T>(pid: number | undefined, work: () => Promise<T>): Pro
   return { seconds, peakMiB: pid ? Math.max(peak, rssKiB(pid)) / 1024 : undefined, before: pid ? before / 1024 : undefined, result };
 }
 
+/** Three runs of `work`, `reset` after each: the median time, the highest server RSS (this VM's disk and memory are noisy). */
+async function median3<T>(pid: number | undefined, work: (i: number) => Promise<T>, reset?: () => void): Promise<{ seconds: number; peakMiB?: number; before?: number; results: T[] }> {
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    runs.push(await measured(pid, () => work(i)));
+    reset?.();
+  }
+  const results = runs.map((r) => r.result);
+  const before = runs[0].before;
+  runs.sort((a, b) => a.seconds - b.seconds);
+  return { seconds: runs[1].seconds, peakMiB: pid ? Math.max(...runs.map((r) => r.peakMiB!)) : undefined, before, results };
+}
+
 async function api(method: string, url: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...(token ? { 'X-Auth-Token': token } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-function streamUpload(url: string, token: string, file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'PUT', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(file).size } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    createReadStream(file, { highWaterMark: 4 * 1024 * 1024 }).pipe(req);
-  });
-}
+const exec = promisify(execFile);
 
-function streamDownload(url: string, token: string, out: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers: { 'X-Auth-Token': token } }, (res) => {
-      pipeline(res, createWriteStream(out, { highWaterMark: 4 * 1024 * 1024 })).then(() => resolve(res.statusCode ?? 0), reject);
-    }).on('error', reject).end();
-  });
+/** curl is the client for every HTTP transfer here, so that API and static server are measured alike. */
+async function curl(args: string[]): Promise<number> {
+  const { stdout } = await exec('curl', ['-s', '-w', '%{http_code}', ...args]);
+  return Number(stdout.trim().slice(-3));
 }
 
 const mbps = (seconds: number) => `${(SIZE / 1e6 / seconds).toFixed(0)} MB/s`;
@@ -106,41 +107,59 @@ export async function run(): Promise<void> {
     const token = auth.headers.get('x-subject-token')!;
     const pid = child.pid!;
 
-    console.log(`1 GiB, same disk (${work}); server RSS idle ${(rssKiB(pid) / 1024).toFixed(0)} MiB`);
+    console.log(`1 GiB, same disk (${work}), median of 3 runs each; server RSS idle ${(rssKiB(pid) / 1024).toFixed(0)} MiB`);
     row('', 'time', 'throughput', 'server peak RSS');
 
-    const cp = await measured(undefined, async () => execFileSync('cp', [src, join(work, 'cp.raw')]));
+    const cpOut = join(work, 'cp.raw');
+    const cp = await median3(undefined, async () => execFileSync('cp', [src, cpOut]), () => rmSync(cpOut));
     row('cp', `${cp.seconds.toFixed(2)} s`, mbps(cp.seconds));
-    rmSync(join(work, 'cp.raw'));
-    const cpSync = await measured(undefined, async () => {
-      execFileSync('cp', [src, join(work, 'cp.raw')]);
-      execFileSync('sync', ['-f', join(work, 'cp.raw')]);
-    });
+    const cpSync = await median3(undefined, async () => {
+      execFileSync('cp', [src, cpOut]);
+      execFileSync('sync', ['-f', cpOut]);
+    }, () => rmSync(cpOut));
     row('cp + sync', `${cpSync.seconds.toFixed(2)} s`, mbps(cpSync.seconds));
 
-    const img = await api('POST', `${base}/image/v2/images`, token, { name: 'bench-1g', disk_format: 'raw', container_format: 'bare' });
-    const up = await measured(pid, () => streamUpload(`${base}/image/v2/images/${img.body.id}/file`, token, src));
-    if (up.result !== 204) throw new Error(`upload answered ${up.result}`);
+    // The upload's floor: md5 and sha512 of the same file, both at once (two cores), as the server
+    // must compute them.
+    const hashes = await median3(undefined, () => Promise.all([exec('md5sum', [src]), exec('sha512sum', [src])]));
+    row('md5sum ‖ sha512sum', `${hashes.seconds.toFixed(2)} s`, mbps(hashes.seconds));
+
+    const fileUrls: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const img = await api('POST', `${base}/image/v2/images`, token, { name: `bench-1g-${i}`, disk_format: 'raw', container_format: 'bare' });
+      fileUrls.push(`${base}/image/v2/images/${img.body.id}/file`);
+    }
+    const fileUrl = fileUrls[0];
+    const up = await median3(pid, (i) => curl(['-o', '/dev/null', '-T', src, '-H', `X-Auth-Token: ${token}`, '-H', 'Content-Type: application/octet-stream', fileUrls[i]]));
+    if (up.results.some((status) => status !== 204)) throw new Error(`uploads answered ${up.results}`);
     row('API upload (md5+sha512+fsync)', `${up.seconds.toFixed(2)} s`, mbps(up.seconds), `${up.peakMiB!.toFixed(0)} MiB (was ${up.before!.toFixed(0)})`);
 
-    const dl = await measured(pid, () => streamDownload(`${base}/image/v2/images/${img.body.id}/file`, token, join(work, 'dl.raw')));
-    row('API download', `${dl.seconds.toFixed(2)} s`, mbps(dl.seconds), `${dl.peakMiB!.toFixed(0)} MiB (was ${dl.before!.toFixed(0)})`);
-    rmSync(join(work, 'dl.raw'));
+    const dlOut = join(work, 'dl.raw');
+    const dl = await median3(pid, () => curl(['-o', dlOut, '-H', `X-Auth-Token: ${token}`, fileUrl]), () => rmSync(dlOut));
+    if (dl.results.some((status) => status !== 200)) throw new Error(`downloads answered ${dl.results}`);
+    row('API download to a file', `${dl.seconds.toFixed(2)} s`, mbps(dl.seconds), `${dl.peakMiB!.toFixed(0)} MiB (was ${dl.before!.toFixed(0)})`);
+    const dlNull = await median3(pid, () => curl(['-o', '/dev/null', '-H', `X-Auth-Token: ${token}`, fileUrl]));
+    row('API download to /dev/null', `${dlNull.seconds.toFixed(2)} s`, mbps(dlNull.seconds), `${dlNull.peakMiB!.toFixed(0)} MiB (was ${dlNull.before!.toFixed(0)})`);
 
-    // curl from a static file server serving the same file (in this process).
+    // The same file from a static file server (in this process).
     const stat = createServer((req, res) => {
       res.writeHead(200, { 'Content-Length': SIZE, 'Content-Type': 'application/octet-stream' });
       createReadStream(src, { highWaterMark: 4 * 1024 * 1024 }).pipe(res);
     });
     await new Promise<void>((r) => stat.listen(0, '127.0.0.1', () => r()));
-    // execFile, not execFileSync: the static server runs on this event loop.
-    const curl = await measured(undefined, () => promisify(execFile)('curl', ['-s', '-o', join(work, 'curl.raw'), `http://127.0.0.1:${(stat.address() as { port: number }).port}/`]));
+    const staticUrl = `http://127.0.0.1:${(stat.address() as { port: number }).port}/`;
+    // curl runs as a child process (execFile, not execFileSync): the static server runs on this event loop.
+    const st = await median3(undefined, () => curl(['-o', dlOut, staticUrl]), () => rmSync(dlOut));
+    row('static server to a file', `${st.seconds.toFixed(2)} s`, mbps(st.seconds));
+    const stNull = await median3(undefined, () => curl(['-o', '/dev/null', staticUrl]));
+    row('static server to /dev/null', `${stNull.seconds.toFixed(2)} s`, mbps(stNull.seconds));
     stat.close();
-    row('curl from static server', `${curl.seconds.toFixed(2)} s`, mbps(curl.seconds));
-    console.log(`API upload = ${((cp.seconds / up.seconds) * 100).toFixed(0)}% of cp, ${((cpSync.seconds / up.seconds) * 100).toFixed(0)}% of cp + sync; download = ${((cp.seconds / dl.seconds) * 100).toFixed(0)}% of cp`);
+    const pct = (base: number, x: number) => `${((base / x) * 100).toFixed(0)}%`;
+    console.log(`API upload = ${pct(cp.seconds, up.seconds)} of cp, ${pct(cpSync.seconds, up.seconds)} of cp + sync, ${pct(hashes.seconds, up.seconds)} of md5sum ‖ sha512sum`);
+    console.log(`API download = ${pct(cp.seconds, dl.seconds)} of cp (to a file), ${pct(st.seconds, dl.seconds)} of the static server (to a file), ${pct(stNull.seconds, dlNull.seconds)} (to /dev/null)`);
 
     // GET /v2/images with 50 images.
-    for (let i = 0; i < 49; i++) await api('POST', `${base}/image/v2/images`, token, { name: `list-${i}`, disk_format: 'raw', container_format: 'bare', os_distro: 'debian' });
+    for (let i = 0; i < 47; i++) await api('POST', `${base}/image/v2/images`, token, { name: `list-${i}`, disk_format: 'raw', container_format: 'bare', os_distro: 'debian' });
     const samples: number[] = [];
     for (let i = 0; i < 220; i++) {
       const t = process.hrtime.bigint();

@@ -27,7 +27,7 @@ export interface ImageModule {
   router: Router;
   /** What Nova uses of Glance: image lookup, data, snapshots (src/compute/image-gateway.ts). */
   computeImages: ImageGateway;
-  /** Stops the periodic recovery and waits for imports running in this process. */
+  /** Stops the periodic recovery, waits for imports running in this process, stops the hash workers. */
   stop(): Promise<void>;
 }
 
@@ -84,6 +84,7 @@ export async function createImageModule(opts: {
     async stop() {
       clearInterval(timer);
       await data.drain();
+      await store.close();
     },
   };
 }

@@ -2,12 +2,11 @@
 // Data is written to a temporary file in the same directory, hashed on the way (md5 + sha512 in one
 // pass, as glance_store's add() does), fsynced, and only then renamed into place — so a file with the
 // final name is always complete, and a crash leaves at most a temporary file behind.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, type ReadStream } from 'node:fs';
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync, type ReadStream } from 'node:fs';
+import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { HashWorkers } from './hash-workers.js';
 
 export interface WrittenData {
   tempPath: string;
@@ -24,11 +23,15 @@ export class DataLimitError extends Error {
 }
 
 const TEMP_PREFIX = '.tmp-';
-const WRITE_BUFFER = 4 * 1024 * 1024;
+const READ_BUFFER = 4 * 1024 * 1024;
+const SLOT_BYTES = 8 * 1024 * 1024;
+/** Three slots: one filling, one being written and hashed, one spare for the slower of the two. */
+const SLOT_COUNT = 3;
 
 export class ImageStore {
   readonly imagesDir: string;
   readonly stagingDir: string;
+  private readonly hashers = new HashWorkers();
 
   constructor(dataDir: string) {
     this.imagesDir = join(dataDir, 'images');
@@ -50,43 +53,19 @@ export class ImageStore {
    * than `limit` bytes (checked as the data arrives, so an over-size upload is cut short).
    * On any failure the temporary file is removed and the error rethrown.
    */
-  async write(source: Readable, dir: string, limit: { bytes: number; reason: string }, onProgress?: () => void): Promise<WrittenData> {
+  async write(source: AsyncIterable<Buffer>, dir: string, limit: { bytes: number; reason: string }, onProgress?: () => void): Promise<WrittenData> {
     const tempPath = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const md5 = createHash('md5');
-    const sha512 = createHash('sha512');
-    let size = 0;
-    let lastProgress = Date.now();
-    const meter = new Transform({
-      highWaterMark: WRITE_BUFFER,
-      transform(chunk: Buffer, _enc, cb) {
-        size += chunk.length;
-        if (size > limit.bytes) {
-          cb(new DataLimitError(limit.reason));
-          return;
-        }
-        md5.update(chunk);
-        sha512.update(chunk);
-        if (onProgress && Date.now() - lastProgress > 1000) {
-          lastProgress = Date.now();
-          onProgress();
-        }
-        cb(null, chunk);
-      },
-    });
-    const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: WRITE_BUFFER });
+    const file = await open(tempPath, 'wx', 0o600);
     try {
-      await pipeline(source, meter, out);
-      const fh = await open(tempPath, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      const hashed = await this.consume(source, file, limit, onProgress);
+      await file.sync();
+      return { tempPath, ...hashed };
     } catch (err) {
       await rm(tempPath, { force: true });
       throw err;
+    } finally {
+      await file.close();
     }
-    return { tempPath, size, md5: md5.digest('hex'), sha512: sha512.digest('hex') };
   }
 
   /** Renames a complete temporary file to its final name and makes the rename durable. */
@@ -97,15 +76,77 @@ export class ImageStore {
 
   /** Hashes an existing file (recovery of an upload whose process died after the rename). */
   async hashFile(path: string): Promise<Omit<WrittenData, 'tempPath'>> {
-    const md5 = createHash('md5');
-    const sha512 = createHash('sha512');
+    return this.consume(createReadStream(path, { highWaterMark: SLOT_BYTES }), undefined, { bytes: Infinity, reason: '' });
+  }
+
+  /** Stops the hash workers (server stop). */
+  async close(): Promise<void> {
+    await this.hashers.close();
+  }
+
+  /**
+   * Copies the source into SLOT_BYTES slots; each full slot is written to `file` (at its offset) and
+   * hashed on the workers while the next one fills, so reading, writing and both hashes overlap. Large
+   * positional writes instead of one per socket read: a write stream fed 64 KiB chunks managed only
+   * ~230 MB/s here, 8 MiB writes ~750 MB/s.
+   */
+  private async consume(source: AsyncIterable<Buffer>, file: FileHandle | undefined, limit: { bytes: number; reason: string }, onProgress?: () => void): Promise<Omit<WrittenData, 'tempPath'>> {
+    const job = this.hashers.job();
+    const slots: { buffer: SharedArrayBuffer; view: Buffer; busy?: Promise<void> }[] = [];
+    let current = 0;
+    let fill = 0;
     let size = 0;
-    for await (const chunk of createReadStream(path, { highWaterMark: WRITE_BUFFER })) {
-      size += (chunk as Buffer).length;
-      md5.update(chunk as Buffer);
-      sha512.update(chunk as Buffer);
+    let flushed = 0;
+    let lastProgress = Date.now();
+    // One write at a time: concurrent writes to one file contend for its inode lock, and the kernel
+    // spins on it (4 threads burnt 2.8 s of system time per GiB here, one ~0.5 s).
+    let writing: Promise<void> = Promise.resolve();
+    const flush = (): void => {
+      const slot = slots[current];
+      const length = fill;
+      const position = flushed;
+      flushed += length;
+      if (file) writing = writing.then(() => writeFully(file, slot.view, length, position));
+      slot.busy = Promise.all([job.update(slot.buffer, length), writing]).then(() => undefined);
+      // Awaited before the slot is reused or at the end; until then a failure must not count as unhandled.
+      slot.busy.catch(() => undefined);
+    };
+    try {
+      for await (const chunk of source) {
+        size += chunk.length;
+        if (size > limit.bytes) throw new DataLimitError(limit.reason);
+        for (let offset = 0; offset < chunk.length; ) {
+          if (fill === 0) {
+            // Slots are made as needed (a small image needs one) and reused once written and hashed.
+            if (!slots[current]) {
+              const buffer = new SharedArrayBuffer(SLOT_BYTES);
+              slots[current] = { buffer, view: Buffer.from(buffer) };
+            }
+            await slots[current].busy;
+          }
+          const n = Math.min(SLOT_BYTES - fill, chunk.length - offset);
+          chunk.copy(slots[current].view, fill, offset, offset + n);
+          fill += n;
+          offset += n;
+          if (fill === SLOT_BYTES) {
+            flush();
+            current = (current + 1) % SLOT_COUNT;
+            fill = 0;
+          }
+        }
+        if (onProgress && Date.now() - lastProgress > 1000) {
+          lastProgress = Date.now();
+          onProgress();
+        }
+      }
+      if (fill > 0) flush();
+      await Promise.all(slots.map((s) => s.busy));
+      return { size, ...(await job.digest()) };
+    } catch (err) {
+      job.abort();
+      await Promise.allSettled(slots.map((s) => s.busy));
+      throw err;
     }
-    return { size, md5: md5.digest('hex'), sha512: sha512.digest('hex') };
   }
 
   async exists(path: string): Promise<boolean> {
@@ -117,7 +158,7 @@ export class ImageStore {
   }
 
   read(path: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(path, { highWaterMark: WRITE_BUFFER, ...(range ?? {}) });
+    return createReadStream(path, { highWaterMark: READ_BUFFER, ...(range ?? {}) });
   }
 
   async remove(path: string): Promise<void> {
@@ -151,5 +192,12 @@ export class ImageStore {
     } finally {
       await fh.close();
     }
+  }
+}
+
+async function writeFully(file: FileHandle, data: Buffer, length: number, position: number): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const { bytesWritten } = await file.write(data, done, length - done, position + done);
+    done += bytesWritten;
   }
 }
