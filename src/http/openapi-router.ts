@@ -2,9 +2,9 @@
 // Handlers are keyed by operationId; operations with `security: []` need no token.
 import { readFileSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { OpenAPIBackend, type Context, type Document } from 'openapi-backend';
+import { OpenAPIBackend, type Document, type ValidationResult } from 'openapi-backend';
 import YAML from 'yaml';
-import { ApiError, BadRequestError, MethodNotAllowedError, NotFoundError, UnauthorizedError, toApiError } from './errors.js';
+import { ApiError, BadRequestError, MethodNotAllowedError, NotFoundError, toApiError } from './errors.js';
 import type { RequestContext } from './request-context.js';
 
 export interface ApiRequest<Auth> {
@@ -38,8 +38,7 @@ export function loadSpec(file: string): Document {
 }
 
 /** Turns ajv's errors into one readable sentence, naming the field as OpenStack services do. */
-export function describeValidationErrors(c: Context): string {
-  const errors = c.validation.errors ?? [];
+export function describeValidationErrors(errors: NonNullable<ValidationResult['errors']>): string {
   const first = errors.find((e) => e.keyword !== 'if') ?? errors[0];
   if (!first) return 'Invalid request.';
   const path = first.instancePath.replace(/^\/(requestBody|query|path|headers)/, '').split('/').filter(Boolean).join('.');
@@ -63,29 +62,53 @@ export function describeValidationErrors(c: Context): string {
   }
 }
 
+interface Operation {
+  operationId: string;
+  path: string;
+  method: string;
+  security?: Record<string, string[]>[];
+}
+
 /**
- * openapi-backend flattens the whole document and builds a RegExp per path template on every request
- * (twice); with ~150 operations that is most of a request's CPU. The operations never change after
- * init, so they are flattened and compiled once; matching keeps openapi-backend's rules (exact path
- * first, then templates by specificity) and falls back to its own code for the 404/405 answers.
+ * The matcher of a service's operations, compiled once. openapi-backend flattens the whole document
+ * and builds a RegExp per path template on every request; with ~150 operations that was most of a
+ * request's CPU. Matching keeps its rules (exact path first, then templates by specificity, path
+ * parameters URI-decoded) and leaves the 404/405 decision to its own code.
  */
-function precompileRoutes(api: OpenAPIBackend): void {
+function compileRoutes(api: OpenAPIBackend): (method: string, path: string) => { operation: Operation; params: Record<string, string> } {
   const router = api.router as any;
-  const operations = router.getOperations();
+  const operations: Operation[] = router.getOperations();
   router.getOperations = () => operations;
-  const toPattern = (path: string) => `^${path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`;
+  const toPattern = (path: string) => `^${path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([^/]+)')}$`;
+  const exact = new Map(operations.filter((op) => !op.path.includes('{')).map((op) => [`${op.method} ${op.path}`, op]));
   const templates = operations
-    .map((op: { path: string; method: string }) => ({ op, re: new RegExp(toPattern(op.path)), specificity: op.path.replace(/\{.*?\}/g, '').length }))
-    .sort((a: { specificity: number }, b: { specificity: number }) => b.specificity - a.specificity);
-  const fallback = router.matchOperation.bind(router);
-  router.matchOperation = (req: unknown, strict?: boolean) => {
-    const normal = router.normalizeRequest(req);
-    if (!router.isUnderApiRoot(normal.path)) return fallback(req, strict);
-    const path = router.normalizePath(normal.path);
-    const exact = operations.find((op: { path: string; method: string }) => op.path === path && op.method === normal.method);
-    if (exact) return exact;
-    const found = templates.find((t: { re: RegExp; op: { method: string } }) => t.op.method === normal.method && t.re.test(path));
-    return found ? found.op : fallback(req, strict);
+    .filter((op) => op.path.includes('{'))
+    .map((op) => ({ op, re: new RegExp(toPattern(op.path)), names: [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]), specificity: op.path.replace(/\{.*?\}/g, '').length }))
+    .sort((a, b) => b.specificity - a.specificity);
+  return (method, rawPath) => {
+    const m = method.toLowerCase();
+    if (router.isUnderApiRoot(rawPath)) {
+      const path: string = router.normalizePath(rawPath);
+      const op = exact.get(`${m} ${path}`);
+      if (op) return { operation: op, params: {} };
+      for (const t of templates) {
+        const found = t.op.method === m ? t.re.exec(path) : null;
+        if (!found) continue;
+        try {
+          const params: Record<string, string> = {};
+          t.names.forEach((name, i) => (params[name] = decodeURIComponent(found[i + 1])));
+          return { operation: t.op, params };
+        } catch {
+          // a malformed %-escape: not this operation
+        }
+      }
+    }
+    try {
+      router.matchOperation({ method, path: rawPath }, true);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('405')) throw new MethodNotAllowedError();
+    }
+    throw new NotFoundError('The resource could not be found.');
   };
 }
 
@@ -107,57 +130,11 @@ export async function createServiceRouter<Auth>(opts: ServiceRouterOptions<Auth>
     },
   });
 
-  const operationHandlers: Record<string, (c: Context, req: Request, res: Response) => Promise<void>> = {};
-  for (const [operationId, handler] of Object.entries(opts.handlers)) {
-    operationHandlers[operationId] = async (c, req, res) => {
-      // Set by the `token` security handler below for every operation that is not public.
-      const auth = c.security?.token as Auth;
-      await handler(
-        {
-          operationId,
-          params: c.request.params as Record<string, string>,
-          query: req.query as Record<string, string | string[] | undefined>,
-          body: req.body,
-          headers: req.headers,
-          ctx: res.locals.ctx,
-          auth,
-          raw: req,
-        },
-        res,
-      );
-    };
-  }
-  api.register(operationHandlers);
-  // openapi-backend checks the spec's security requirements before validation, as Keystone answers
-  // 401 before it looks at the body. A rejected handler leaves its error in c.security.token.error.
-  api.registerSecurityHandler('token', (c: Context, req: Request) => opts.authenticate(req));
-  api.register({
-    unauthorizedHandler: async (c: Context) => {
-      throw (c.security?.token as { error?: unknown } | undefined)?.error ?? new UnauthorizedError();
-    },
-    validationFail: async (c: Context, req: Request, res: Response) => {
-      // OpenStack services ignore query parameters they do not know (filters of other versions,
-      // client extras); openapi-backend refuses them, so those errors alone do not fail a request.
-      const errors = (c.validation.errors ?? []).filter((e) => !(e.keyword === 'additionalProperties' && e.instancePath === '/query'));
-      if (errors.length === 0 && c.operation.operationId && operationHandlers[c.operation.operationId]) {
-        await operationHandlers[c.operation.operationId](c, req, res);
-        return;
-      }
-      c.validation.errors = errors;
-      throw new BadRequestError(describeValidationErrors(c));
-    },
-    notFound: async (c: Context) => {
-      throw new NotFoundError(`The resource could not be found.`);
-    },
-    methodNotAllowed: async () => {
-      throw new MethodNotAllowedError();
-    },
-    notImplemented: async (c: Context) => {
-      throw new ApiError(501, `${c.operation.operationId} is not implemented.`);
-    },
-  });
+  // Registered so that init() checks every handler against an operation of the document; requests
+  // are dispatched below, not by openapi-backend's handleRequest.
+  api.register(Object.fromEntries(Object.keys(opts.handlers).map((id) => [id, () => undefined])));
   await api.init();
-  precompileRoutes(api);
+  const match = compileRoutes(api);
 
   const router = express.Router();
   const jsonTypes = opts.jsonTypes ?? ['application/json'];
@@ -165,9 +142,33 @@ export async function createServiceRouter<Auth>(opts: ServiceRouterOptions<Auth>
   router.use(async (req: Request, res: Response) => {
     // Clients use both `/v3/users` and `/v3/users/`: route them alike.
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
-    await api.handleRequest(
+    const { operation, params } = match(req.method, path);
+    const handler = opts.handlers[operation.operationId];
+    if (!handler) throw new ApiError(501, `${operation.operationId} is not implemented.`);
+    // The token first, then the request's shape, as Keystone answers 401 before it looks at the body.
+    // An operation is public when its security requirements are `[]` (or include an empty one).
+    const security = operation.security ?? [];
+    const isPublic = security.length === 0 || security.some((requirement) => Object.keys(requirement).length === 0);
+    const auth = isPublic ? undefined : await opts.authenticate(req);
+    const validation = api.validator.validateRequest(
       { method: req.method, path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> },
-      req,
+      operation as any,
+    );
+    // OpenStack services ignore query parameters they do not know (filters of other versions, client
+    // extras); openapi-backend refuses them, so those errors alone do not fail a request.
+    const errors = (validation.errors ?? []).filter((e) => !(e.keyword === 'additionalProperties' && e.instancePath === '/query'));
+    if (errors.length > 0) throw new BadRequestError(describeValidationErrors(errors));
+    await handler(
+      {
+        operationId: operation.operationId,
+        params,
+        query: req.query as Record<string, string | string[] | undefined>,
+        body: req.body,
+        headers: req.headers,
+        ctx: res.locals.ctx,
+        auth: auth as Auth,
+        raw: req,
+      },
       res,
     );
   });

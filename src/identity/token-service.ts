@@ -12,6 +12,7 @@ import type { DomainRow, ProjectRow, UserRow } from './repositories/rows.js';
 import type { TokenRepository } from './repositories/token-repository.js';
 import type { UserRepository } from './repositories/user-repository.js';
 import { newAuditId, type TokenClaims, type TokenProvider, type TokenScope } from './token-provider.js';
+import { ChangeFeedCache, type ChangeSource } from './change-feed-cache.js';
 
 export interface TokenServiceDeps {
   provider: TokenProvider;
@@ -26,19 +27,18 @@ export interface TokenServiceDeps {
   expirationSeconds: number;
   lockoutFailureAttempts: number;
   lockoutDurationSeconds: number;
-  /** When given, validated tokens are cached until anything they depend on changes (or 30 s). */
-  changes?: { readonly generation: number; readonly healthy: boolean };
+  /**
+   * When given, validated tokens, and the rows and roles a new token is built from, are cached until
+   * anything they depend on changes (or 30 s).
+   */
+  changes?: ChangeSource;
 }
 
-interface CachedValidation {
-  auth: AuthContext;
-  generation: number;
-  at: number;
+/** What a new token's context is built from, the same for every new token of one user on one scope. */
+interface ScopeFacts {
+  subject: NonNullable<Awaited<ReturnType<TokenRepository['subject']>>>;
+  roles: RoleRef[];
 }
-
-/** A safety net: even with the change feed healthy, a cached validation is redone after this long. */
-const CACHE_TTL_MS = 30_000;
-const CACHE_MAX = 20_000;
 
 /** The parts of an auth request body the service reads (already shape-checked by the OpenAPI spec). */
 export interface AuthRequest {
@@ -72,10 +72,21 @@ export interface IssuedToken {
 const UNAUTHORIZED = 'The request you have made requires authentication.';
 
 export class TokenService {
-  private readonly cache = new Map<string, CachedValidation>();
-  private cacheGeneration = -1;
+  private readonly validations: ChangeFeedCache<AuthContext>;
+  // Lookups on the token method's path (re-scoping is the hot one: every openstack command does it).
+  // The password and application credential methods read the user afresh: its lockout counters change.
+  private readonly users: ChangeFeedCache<UserRow>;
+  private readonly domains: ChangeFeedCache<DomainRow>;
+  private readonly projects: ChangeFeedCache<ProjectRow>;
+  private readonly scopeFacts: ChangeFeedCache<ScopeFacts>;
 
-  constructor(private readonly d: TokenServiceDeps) {}
+  constructor(private readonly d: TokenServiceDeps) {
+    this.validations = new ChangeFeedCache(d.changes);
+    this.users = new ChangeFeedCache(d.changes);
+    this.domains = new ChangeFeedCache(d.changes);
+    this.projects = new ChangeFeedCache(d.changes);
+    this.scopeFacts = new ChangeFeedCache(d.changes);
+  }
 
   async issue(req: AuthRequest): Promise<IssuedToken> {
     const methods = req.identity.methods;
@@ -125,7 +136,7 @@ export class TokenService {
       throw new ForbiddenError('A token created from an application credential cannot be used to create another token.');
     }
     const token = this.d.provider.issue(claims);
-    const auth = await this.contextFor(token, claims, appCred?.roles);
+    const auth = await this.contextFor(token, claims, { fresh: true, appCredRoles: appCred?.roles });
     if (!auth) throw new UnauthorizedError(UNAUTHORIZED);
     return { token, auth, applicationCredential: appCred && { id: appCred.id, name: appCred.name, restricted: appCred.restricted } };
   }
@@ -133,41 +144,17 @@ export class TokenService {
   /** Validates a token on every request: signature, expiry, revocation, user/project/domain still enabled, roles. */
   async validate(token: string | undefined): Promise<AuthContext> {
     if (!token) throw new UnauthorizedError(UNAUTHORIZED);
-    const hit = this.cached(token);
-    if (hit) return hit;
+    // A validation made since the last change to users, projects, domains, roles, grants or
+    // revocations (in any virtstack process) is still true: the same checks would give the same answer.
+    const hit = this.validations.get(token);
+    if (hit && hit.expiresAt.getTime() > Date.now()) return hit;
     const claims = this.d.provider.verify(token);
     if (!claims) throw new UnauthorizedError(UNAUTHORIZED);
-    // The generation before reading: a change that lands while we read makes the result uncacheable.
-    const generation = this.d.changes?.generation;
-    const auth = await this.contextFor(token, claims);
+    const mark = this.validations.mark();
+    const auth = await this.contextFor(token, claims, { fresh: false });
     if (!auth) throw new UnauthorizedError(UNAUTHORIZED);
-    this.remember(token, auth, generation);
+    this.validations.set(token, auth, mark);
     return auth;
-  }
-
-  /**
-   * A validation made since the last change to users, projects, domains, roles, grants or revocations
-   * (in any virtstack process) is still true: the same checks would give the same answer.
-   */
-  private cached(token: string): AuthContext | undefined {
-    const changes = this.d.changes;
-    if (!changes?.healthy) return undefined;
-    if (changes.generation !== this.cacheGeneration) {
-      this.cache.clear();
-      this.cacheGeneration = changes.generation;
-      return undefined;
-    }
-    const entry = this.cache.get(token);
-    const now = Date.now();
-    if (!entry || now - entry.at > CACHE_TTL_MS || entry.auth.expiresAt.getTime() <= now) return undefined;
-    return entry.auth;
-  }
-
-  private remember(token: string, auth: AuthContext, generation: number | undefined): void {
-    const changes = this.d.changes;
-    if (generation === undefined || !changes?.healthy || changes.generation !== generation || generation !== this.cacheGeneration) return;
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(token, { auth, generation, at: Date.now() });
   }
 
   /** GET /v3/auth/tokens: an invalid subject token is a 404, as in Keystone. */
@@ -190,22 +177,36 @@ export class TokenService {
     await this.d.revocations.add({ audit_id: auth.auditIds[0], issued_before_ms: Date.now() });
   }
 
-  private async contextFor(token: string, claims: TokenClaims, appCredRoles?: RoleRef[]): Promise<AuthContext | undefined> {
+  /**
+   * The context of a token: who, which scope, which roles; undefined when the token is revoked or its
+   * user, scope or roles are gone. A `fresh` token (just signed here) may take its facts from the
+   * cache of an earlier new token of the same user and scope: revocation events cannot name a new
+   * audit id, and any revocation, disabling or grant change since that token clears the cache.
+   */
+  private async contextFor(token: string, claims: TokenClaims, opts: { fresh: boolean; appCredRoles?: RoleRef[] }): Promise<AuthContext | undefined> {
+    const { appCredRoles } = opts;
     const scope = claims.scope;
     const projectId = scope && 'project' in scope ? scope.project : undefined;
     const domainId = scope && 'domain' in scope ? scope.domain : undefined;
     const roleScope = projectId ? { project: projectId } : domainId ? { domain: domainId } : scope ? { system: SYSTEM_TARGET } : undefined;
-    const [subject, roles, appCred] = await Promise.all([
-      this.d.tokens.subject({
-        auditIds: claims.auditIds,
-        userId: claims.userId,
-        projectId,
-        domainId,
-        domainIds: [domainId].filter((x): x is string => !!x),
-        appCredId: claims.applicationCredentialId,
-        issuedAtMs: claims.issuedAtMs,
-      }),
-      roleScope ? this.d.assignments.effectiveRoles(claims.userId, roleScope) : Promise.resolve([] as RoleRef[]),
+    const read = async (): Promise<{ subject: ScopeFacts['subject'] | undefined; roles: RoleRef[] }> => {
+      const [subject, roles] = await Promise.all([
+        this.d.tokens.subject({
+          auditIds: claims.auditIds,
+          userId: claims.userId,
+          projectId,
+          domainId,
+          domainIds: [domainId].filter((x): x is string => !!x),
+          appCredId: claims.applicationCredentialId,
+          issuedAtMs: claims.issuedAtMs,
+        }),
+        roleScope ? this.d.assignments.effectiveRoles(claims.userId, roleScope) : Promise.resolve([] as RoleRef[]),
+      ]);
+      return { subject, roles };
+    };
+    const factsKey = `${claims.userId}|${projectId ?? ''}|${domainId ?? ''}|${scope && 'system' in scope ? 'system' : ''}|${claims.applicationCredentialId ?? ''}`;
+    const [{ subject, roles }, appCred] = await Promise.all([
+      opts.fresh ? this.cachedScopeFacts(factsKey, read) : read(),
       claims.applicationCredentialId && !appCredRoles ? this.d.appCreds.get(claims.applicationCredentialId) : Promise.resolve(undefined),
     ]);
     if (!subject || subject.revoked || !subject.user_enabled || !subject.user_domain_enabled) return undefined;
@@ -243,10 +244,21 @@ export class TokenService {
     };
   }
 
+  /** Facts for a new token from the cache, else read (and kept only when usable: a refusal is read again). */
+  private async cachedScopeFacts(key: string, read: () => Promise<{ subject: ScopeFacts['subject'] | undefined; roles: RoleRef[] }>) {
+    const hit = this.scopeFacts.get(key);
+    if (hit) return hit;
+    const mark = this.scopeFacts.mark();
+    const facts = await read();
+    if (facts.subject && !facts.subject.revoked) this.scopeFacts.set(key, { subject: facts.subject, roles: facts.roles }, mark);
+    return facts;
+  }
+
   private async findDomain(ref: { id?: string; name?: string } | undefined): Promise<DomainRow | undefined> {
     if (!ref) return undefined;
-    if (ref.id) return this.d.domains.get(ref.id);
-    if (ref.name) return this.d.domains.getByName(ref.name);
+    const { id, name } = ref;
+    if (id) return this.domains.getOrLoad(`id:${id}`, () => this.d.domains.get(id));
+    if (name) return this.domains.getOrLoad(`name:${name}`, () => this.d.domains.getByName(name));
     return undefined;
   }
 
@@ -291,7 +303,7 @@ export class TokenService {
     if (!claims) throw new UnauthorizedError(UNAUTHORIZED);
     // Revoked or otherwise invalid tokens cannot be re-scoped.
     await this.validate(id);
-    const user = await this.d.users.get(claims.userId);
+    const user = await this.users.getOrLoad(claims.userId, () => this.d.users.get(claims.userId));
     if (!user) throw new UnauthorizedError(UNAUTHORIZED);
     return { user, inherited: claims };
   }
@@ -340,11 +352,12 @@ export class TokenService {
     if (kinds.length > 1) throw new BadRequestError('Specify a project, a domain or the system as scope, not several.');
     if (scope.project) {
       let project: ProjectRow | undefined;
-      if (scope.project.id) project = await this.d.projects.get(scope.project.id);
-      else if (scope.project.name) {
+      const { id, name } = scope.project;
+      if (id) project = await this.projects.getOrLoad(`id:${id}`, () => this.d.projects.get(id));
+      else if (name) {
         if (!scope.project.domain) throw new BadRequestError('Expected a domain for project name scoping: project.domain.id or project.domain.name.');
         const domain = await this.findDomain(scope.project.domain);
-        project = domain ? await this.d.projects.getByName(domain.id, scope.project.name) : undefined;
+        project = domain ? await this.projects.getOrLoad(`name:${domain.id}:${name}`, () => this.d.projects.getByName(domain.id, name)) : undefined;
       } else throw new BadRequestError('Expected project.id or project.name in the scope.');
       if (!project || !project.enabled) throw new UnauthorizedError(UNAUTHORIZED);
       // Roles are checked once, when the token's context is built (a scope without roles is refused there).

@@ -188,6 +188,38 @@ describe('validation and revocation', () => {
     assert.equal((await issueToken(server.authUrl, passwordAuth({ id: user.id, password: 'next-password' }))).status, 201);
   });
 
+  test('re-scoping reads afresh after a change made through the API or straight in the database (another process)', async () => {
+    const { user, project } = await fx.member();
+    const unscoped = (await issueToken(server.authUrl, passwordAuth({ id: user.id, password: user.password }))).id;
+    const rescope = async (scope: object) => (await issueToken(server.authUrl, { auth: { identity: { methods: ['token'], token: { id: unscoped } }, scope } })).status;
+    const byName = (name: string) => ({ project: { name, domain: { id: project.domain_id } } });
+    // Twice: the second answer comes from what the first one cached.
+    assert.equal(await rescope(byName(project.name)), 201);
+    assert.equal(await rescope(byName(project.name)), 201);
+
+    // Another process's writes arrive by NOTIFY, shortly after their commit.
+    const eventually = async (scope: object, status: number) => {
+      for (let i = 0; i < 100 && (await rescope(scope)) !== status; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await rescope(scope), status);
+    };
+    await server.database.db('projects').where({ id: project.id }).update({ name: `${project.name}-renamed` });
+    await eventually(byName(project.name), 401);
+    assert.equal(await rescope(byName(`${project.name}-renamed`)), 201);
+    await server.database.db('projects').where({ id: project.id }).update({ enabled: false });
+    await eventually({ project: { id: project.id } }, 401);
+    await server.database.db('projects').where({ id: project.id }).update({ enabled: true });
+    await eventually({ project: { id: project.id } }, 201);
+
+    // Through the API: the change is known before the response that made it.
+    const member = await fx.role('member');
+    await http('DELETE', `${server.authUrl}/projects/${project.id}/users/${user.id}/roles/${member.id}`, { token: fx.adminToken });
+    assert.equal(await rescope({ project: { id: project.id } }), 401);
+    await http('PUT', `${server.authUrl}/projects/${project.id}/users/${user.id}/roles/${member.id}`, { token: fx.adminToken });
+    assert.equal(await rescope({ project: { id: project.id } }), 201);
+    await http('PATCH', `${server.authUrl}/users/${user.id}`, { token: fx.adminToken, body: { user: { enabled: false } } });
+    assert.equal(await rescope({ project: { id: project.id } }), 401);
+  });
+
   test('re-scoping an unscoped token keeps its expiry and chains its audit id', async () => {
     const { user, project } = await fx.member();
     const unscoped = await issueToken(server.authUrl, passwordAuth({ id: user.id, password: user.password }));
