@@ -27,11 +27,20 @@ const READ_BUFFER = 4 * 1024 * 1024;
 const SLOT_BYTES = 8 * 1024 * 1024;
 /** Three slots: one filling, one being written and hashed, one spare for the slower of the two. */
 const SLOT_COUNT = 3;
+/** Slots kept for the next write (one write's worth): reused memory, not garbage for every upload. */
+const SPARE_SLOTS = SLOT_COUNT;
+
+interface Slot {
+  buffer: SharedArrayBuffer;
+  view: Buffer;
+  busy?: Promise<void>;
+}
 
 export class ImageStore {
   readonly imagesDir: string;
   readonly stagingDir: string;
   private readonly hashers = new HashWorkers();
+  private readonly spareSlots: Slot[] = [];
 
   constructor(dataDir: string) {
     this.imagesDir = join(dataDir, 'images');
@@ -92,7 +101,7 @@ export class ImageStore {
    */
   private async consume(source: AsyncIterable<Buffer>, file: FileHandle | undefined, limit: { bytes: number; reason: string }, onProgress?: () => void): Promise<Omit<WrittenData, 'tempPath'>> {
     const job = this.hashers.job();
-    const slots: { buffer: SharedArrayBuffer; view: Buffer; busy?: Promise<void> }[] = [];
+    const slots: Slot[] = [];
     let current = 0;
     let fill = 0;
     let size = 0;
@@ -118,10 +127,7 @@ export class ImageStore {
         for (let offset = 0; offset < chunk.length; ) {
           if (fill === 0) {
             // Slots are made as needed (a small image needs one) and reused once written and hashed.
-            if (!slots[current]) {
-              const buffer = new SharedArrayBuffer(SLOT_BYTES);
-              slots[current] = { buffer, view: Buffer.from(buffer) };
-            }
+            slots[current] ??= this.spareSlots.pop() ?? newSlot();
             await slots[current].busy;
           }
           const n = Math.min(SLOT_BYTES - fill, chunk.length - offset);
@@ -144,8 +150,14 @@ export class ImageStore {
       return { size, ...(await job.digest()) };
     } catch (err) {
       job.abort();
-      await Promise.allSettled(slots.map((s) => s.busy));
       throw err;
+    } finally {
+      // Once every write and hash of a slot has settled nothing reads it any more: it may be reused.
+      await Promise.allSettled(slots.map((s) => s.busy));
+      for (const slot of slots) {
+        slot.busy = undefined;
+        if (this.spareSlots.length < SPARE_SLOTS) this.spareSlots.push(slot);
+      }
     }
   }
 
@@ -200,4 +212,9 @@ async function writeFully(file: FileHandle, data: Buffer, length: number, positi
     const { bytesWritten } = await file.write(data, done, length - done, position + done);
     done += bytesWritten;
   }
+}
+
+function newSlot(): Slot {
+  const buffer = new SharedArrayBuffer(SLOT_BYTES);
+  return { buffer, view: Buffer.from(buffer) };
 }
