@@ -1,8 +1,8 @@
 // Nova's operator and misc APIs, keyed by the operationIds of api-specs/compute-v2.1.yaml:
 // availability zones, hypervisors, services, os-hosts, aggregates, server groups, quota sets and
-// classes, simple tenant usage, extensions, and the image proxy. Handlers stay thin: policy and
-// behaviour in the services, JSON and microversion gates in the views; routes that Nova removes at a
-// microversion answer 404 from it on, as Nova's api_version ranges do.
+// classes, simple tenant usage, extensions, server external events, and the image proxy. Handlers
+// stay thin: policy and behaviour in the services, JSON and microversion gates in the views; routes
+// that Nova removes at a microversion answer 404 from it on, as Nova's api_version ranges do.
 import type { Database } from '../db/database.js';
 import { BadRequestError, ForbiddenError, NotFoundError, NotImplementedError } from '../http/errors.js';
 import type { Handler } from '../http/openapi-router.js';
@@ -28,6 +28,7 @@ import { QuotaRepository } from './repositories/quota-repository.js';
 import { QuotaScopeRepository } from './repositories/quota-scope-repository.js';
 import type { ServerGroupRepository } from './repositories/server-group-repository.js';
 import type { ServerRepository } from './repositories/server-repository.js';
+import { ExternalEventService, type ExternalEvent } from './external-event-service.js';
 import { UsageRepository } from './repositories/usage-repository.js';
 import { ServerGroupService } from './server-group-service.js';
 import { serverGroupView } from './server-group-views.js';
@@ -76,6 +77,7 @@ export function createAdminHandlers(d: AdminHandlerDeps): Record<string, Handler
   const groups = new ServerGroupService(d.groups, d.quotas);
   const quotaSets = new QuotaSetService(d.quotas, new QuotaRepository(d.db), new QuotaScopeRepository(d.db));
   const usage = new UsageService(new UsageRepository(d.db));
+  const externalEvents = new ExternalEventService(d.servers);
   const hvViews = new HypervisorViews(d.base);
   const usageViews = new UsageViews(d.base);
   const imageViews = new ImageProxyViews(d.base, d.hosts.imageBaseUrl);
@@ -149,6 +151,15 @@ export function createAdminHandlers(d: AdminHandlerDeps): Record<string, Handler
       hv('servers', ctx);
       const found = await hypervisors.search(req.params.hypervisor_id);
       res.json({ hypervisors: await Promise.all(found.map(async (h) => hvViews.withServers(h, await hypervisors.serversOn(h)))) });
+    },
+
+    // --- os-server-external-events (sent by Neutron and Cinder to Nova; admin only)
+    createServerExternalEvents: async (req, res) => {
+      const ctx = computeContext(req, res);
+      requireAdmin(ctx, 'os_compute_api:os-server-external-events:create');
+      const result = await externalEvents.create((req.body as { events: ExternalEvent[] }).events);
+      for (const e of result.events) req.ctx.log.info({ server_id: e.server_uuid, event: e.name, tag: e.tag, code: e.code }, 'external event');
+      res.status(result.code).json({ events: result.events });
     },
 
     // --- os-services (before 2.53: PUT /os-services/{action} with host and binary in the body)

@@ -125,6 +125,12 @@ export class ServerRepository {
     return q.first();
   }
 
+  /** The servers that are not deleted among `ids` (ids that cannot name a server are skipped). */
+  async getMany(ids: string[]): Promise<ServerRow[]> {
+    const valid = [...new Set(ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id)).map((id) => id.toLowerCase()))];
+    return valid.length ? this.q().whereIn('id', valid).whereNull('deleted_at') : [];
+  }
+
   /**
    * Compare-and-swap on the state columns (Nova's instance.save(expected_task_state=…)).
    * Returns the updated row, or undefined when the server was not in an expected state.
