@@ -94,13 +94,13 @@ function compileRoutes(api: OpenAPIBackend): (method: string, path: string) => {
       for (const t of templates) {
         const found = t.op.method === m ? t.re.exec(path) : null;
         if (!found) continue;
+        const params: Record<string, string> = {};
         try {
-          const params: Record<string, string> = {};
           t.names.forEach((name, i) => (params[name] = decodeURIComponent(found[i + 1])));
-          return { operation: t.op, params };
         } catch {
-          // a malformed %-escape: not this operation
+          throw new NotFoundError('The resource could not be found.'); // a malformed %-escape names nothing
         }
+        return { operation: t.op, params };
       }
     }
     try {

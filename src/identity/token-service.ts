@@ -244,7 +244,7 @@ export class TokenService {
     };
   }
 
-  /** Facts for a new token from the cache, else read (and kept only when usable: a refusal is read again). */
+  /** Facts for a new token from the cache, else read (and kept unless the token was revoked: that answer is read again). */
   private async cachedScopeFacts(key: string, read: () => Promise<{ subject: ScopeFacts['subject'] | undefined; roles: RoleRef[] }>) {
     const hit = this.scopeFacts.get(key);
     if (hit) return hit;

@@ -114,8 +114,10 @@ export class HashJob {
 export class HashWorkers {
   private workers?: { md5: HashWorker; sha512: HashWorker };
   private jobs = 0;
+  private closed = false;
 
   job(): HashJob {
+    if (this.closed) throw new Error('the image store is stopping: no new data is accepted');
     const w = this.workers;
     if (!w || w.md5.dead || w.sha512.dead) {
       if (w) void Promise.all([w.md5.terminate(), w.sha512.terminate()]);
@@ -125,6 +127,7 @@ export class HashWorkers {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const w = this.workers;
     this.workers = undefined;
     if (w) await Promise.all([w.md5.terminate(), w.sha512.terminate()]);

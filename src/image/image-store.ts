@@ -33,7 +33,10 @@ const SPARE_SLOTS = SLOT_COUNT;
 interface Slot {
   buffer: SharedArrayBuffer;
   view: Buffer;
+  /** Written and hashed; rejects as soon as either fails. */
   busy?: Promise<void>;
+  /** Both the write and the hash are over, whatever their outcome: nothing reads the slot any more. */
+  settled?: Promise<unknown>;
 }
 
 export class ImageStore {
@@ -64,7 +67,14 @@ export class ImageStore {
    */
   async write(source: AsyncIterable<Buffer>, dir: string, limit: { bytes: number; reason: string }, onProgress?: () => void): Promise<WrittenData> {
     const tempPath = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const file = await open(tempPath, 'wx', 0o600);
+    let file: FileHandle;
+    try {
+      file = await open(tempPath, 'wx', 0o600);
+    } catch (err) {
+      // Nothing will read the source: let go of its socket or file now.
+      (source as { destroy?: () => void }).destroy?.();
+      throw err;
+    }
     try {
       const hashed = await this.consume(source, file, limit, onProgress);
       await file.sync();
@@ -116,9 +126,11 @@ export class ImageStore {
       const position = flushed;
       flushed += length;
       if (file) writing = writing.then(() => writeFully(file, slot.view, length, position));
-      slot.busy = Promise.all([job.update(slot.buffer, length), writing]).then(() => undefined);
+      const hashed = job.update(slot.buffer, length);
+      slot.busy = Promise.all([hashed, writing]).then(() => undefined);
       // Awaited before the slot is reused or at the end; until then a failure must not count as unhandled.
       slot.busy.catch(() => undefined);
+      slot.settled = Promise.allSettled([hashed, writing]);
     };
     try {
       for await (const chunk of source) {
@@ -152,10 +164,12 @@ export class ImageStore {
       job.abort();
       throw err;
     } finally {
-      // Once every write and hash of a slot has settled nothing reads it any more: it may be reused.
-      await Promise.allSettled(slots.map((s) => s.busy));
+      // Only once every write and hash has settled (not merely the first failure) is the file handle
+      // free to close and the slots free for another write.
+      await Promise.all(slots.map((s) => s.settled));
       for (const slot of slots) {
         slot.busy = undefined;
+        slot.settled = undefined;
         if (this.spareSlots.length < SPARE_SLOTS) this.spareSlots.push(slot);
       }
     }

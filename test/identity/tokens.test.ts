@@ -302,4 +302,13 @@ describe('bad requests', () => {
     assert.equal(res.status, 401);
     assert.ok(res.headers.get('www-authenticate'));
   });
+
+  test('unknown paths are 404, a known path with another method 405, a malformed %-escape 404; all in Keystone shape', async () => {
+    const cases: [string, string, number][] = [['GET', '/no-such-thing', 404], ['DELETE', '/auth/catalog', 405], ['GET', '/users/%E0%A4%A', 404], ['GET', '/users/%E0%A4%A/groups', 404]];
+    for (const [method, path, status] of cases) {
+      const res = await http(method, `${server.authUrl}${path}`, { token: fx.adminToken });
+      assert.equal(res.status, status, `${method} ${path}`);
+      assert.equal(res.body.error.code, status);
+    }
+  });
 });
