@@ -1,7 +1,8 @@
 // Tells the token validation cache when anything a token depends on may have changed.
 // A generation number goes up on every such change: in this process as soon as a write to an
 // identity table completes, and from every other process through PostgreSQL's
-// NOTIFY virtstack_identity (sent by triggers, db/migrations/20261128_0002_identity_change_notify.ts).
+// NOTIFY virtstack_identity (sent by triggers, db/migrations/20261128_0002_identity_change_notify.ts;
+// a wrong password's counters in users are not a change: 20261129_0003).
 // While the LISTEN connection is down the feed is unhealthy and the cache is not used.
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -9,6 +10,8 @@ import type { Database } from '../db/database.js';
 
 const IDENTITY_TABLES = /"(users|projects|domains|roles|implied_roles|role_assignments|group_members|groups|revocation_events|application_credentials)"/;
 const WRITE = /^\s*(insert|update|delete|truncate)\b/i;
+/** A wrong password's count (user-repository.ts recordFailedAuth / clearFailedAuth): no token depends on it. */
+const LOCKOUT_COUNTERS_ONLY = /^\s*update "users" set "failed_auth_count" = [^,]+, "failed_auth_at" = \S+ where /i;
 
 export class IdentityChangeFeed {
   private gen = 0;
@@ -27,7 +30,7 @@ export class IdentityChangeFeed {
     // trigger's NOTIFY arrives after the commit.)
     db.on('query-response', (_response: unknown, obj: { sql?: string }) => {
       const sql = obj?.sql ?? '';
-      if (WRITE.test(sql) && IDENTITY_TABLES.test(sql)) this.gen++;
+      if (WRITE.test(sql) && IDENTITY_TABLES.test(sql) && !LOCKOUT_COUNTERS_ONLY.test(sql)) this.gen++;
     });
   }
 
