@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ before(async () => {
 after(async () => {
   await server.stop();
   await new Promise((r) => files.close(r));
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function glance(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -27,7 +27,10 @@ before(async () => {
   api = new ImageApi(`${server.url}/image`);
   admin = fx.adminToken;
 });
-after(() => server.stop());
+after(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('hex');
