@@ -1,27 +1,19 @@
 // Keystone's credentials (incl. OS-EC2), domain configuration, endpoint groups, OAuth1 consumers and policies.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { http } from '../support/http.js';
-import { IdentityFixtures, uniqueName } from '../support/identity-fixtures.js';
+import { uniqueName } from '../support/identity-fixtures.js';
 
-let server: TestServer;
-let fx: IdentityFixtures;
 let url: string;
+const t = useTestServer({}, ({ server }) => (url = server.authUrl));
 
-before(async () => {
-  server = await startTestServer();
-  fx = await IdentityFixtures.create(server.authUrl);
-  url = server.authUrl;
-});
-after(() => server.stop());
-
-const admin = () => ({ token: fx.adminToken });
+const admin = () => ({ token: t.fx.adminToken });
 
 describe('credentials', () => {
   test('an ec2 credential gets sha256(access) as id; CRUD keeps the id and needs a project', async () => {
-    const m = await fx.member();
+    const m = await t.fx.member();
     const blob = JSON.stringify({ access: uniqueName('a'), secret: 's' });
     const created = await http('POST', `${url}/credentials`, { ...admin(), body: { credential: { user_id: m.user.id, project_id: m.project.id, type: 'ec2', blob } } });
     assert.equal(created.status, 201, created.text);
@@ -35,7 +27,7 @@ describe('credentials', () => {
     assert.equal(noProject.status, 400);
     const noAccess = await http('POST', `${url}/credentials`, { ...admin(), body: { credential: { user_id: m.user.id, project_id: m.project.id, type: 'ec2', blob: '{"secret":"x"}' } } });
     assert.equal(noAccess.status, 400);
-    const other = await fx.project();
+    const other = await t.fx.project();
     const newBlob = JSON.stringify({ access: 'new', secret: 'new' });
     const updated = await http('PATCH', `${url}/credentials/${c.id}`, { ...admin(), body: { credential: { project_id: other.id, blob: newBlob } } });
     assert.equal(updated.status, 200, updated.text);
@@ -49,8 +41,8 @@ describe('credentials', () => {
   });
 
   test('a user manages its own credentials, sees only those, and cannot touch another user\'s', async () => {
-    const m = await fx.member();
-    const other = await fx.member();
+    const m = await t.fx.member();
+    const other = await t.fx.member();
     const mine = await http('POST', `${url}/credentials`, { token: m.token, body: { credential: { user_id: m.user.id, type: 'cert', blob: 'pem' } } });
     assert.equal(mine.status, 201, mine.text);
     const theirs = await http('POST', `${url}/credentials`, { token: other.token, body: { credential: { user_id: other.user.id, type: 'cert', blob: 'pem2' } } });
@@ -65,8 +57,8 @@ describe('credentials', () => {
   });
 
   test('deleting the user deletes its credentials', async () => {
-    const u = await fx.user();
-    const c = await fx.post('credentials', { credential: { user_id: u.id, type: 'totp', blob: 'seed' } });
+    const u = await t.fx.user();
+    const c = await t.fx.post('credentials', { credential: { user_id: u.id, type: 'totp', blob: 'seed' } });
     assert.equal((await http('DELETE', `${url}/users/${u.id}`, admin())).status, 204);
     assert.equal((await http('GET', `${url}/credentials/${c.credential.id}`, admin())).status, 404);
   });
@@ -74,7 +66,7 @@ describe('credentials', () => {
 
 describe('OS-EC2 credentials', () => {
   test('a user creates, lists, shows and deletes its own; they are ec2 credentials underneath', async () => {
-    const m = await fx.member();
+    const m = await t.fx.member();
     const base = `${url}/users/${m.user.id}/credentials/OS-EC2`;
     const created = await http('POST', base, { token: m.token, body: { tenant_id: m.project.id } });
     assert.equal(created.status, 201, created.text);
@@ -90,7 +82,7 @@ describe('OS-EC2 credentials', () => {
     assert.equal(shown.body.credential.secret, c.secret);
     const generic = await http('GET', `${url}/credentials/${createHash('sha256').update(c.access).digest('hex')}`, admin());
     assert.equal(generic.body.credential.type, 'ec2');
-    const other = await fx.member();
+    const other = await t.fx.member();
     assert.equal((await http('GET', base, { token: other.token })).status, 403);
     assert.equal((await http('POST', base, { token: other.token, body: { tenant_id: other.project.id } })).status, 403);
     assert.equal((await http('GET', `${url}/users/${other.user.id}/credentials/OS-EC2/${c.access}`, admin())).status, 404, 'another user\'s key is not found under this user');
@@ -104,7 +96,7 @@ describe('domain configuration', () => {
   const config = { identity: { driver: 'ldap' }, ldap: { url: 'ldap://myldap.com:389/', user_tree_dn: 'ou=Users,dc=org', password: 'hidden' } };
 
   test('PUT creates (201) then replaces (200); sensitive options are stored but never shown', async () => {
-    const d = (await fx.post('domains', { domain: { name: uniqueName('d') } })).domain;
+    const d = (await t.fx.post('domains', { domain: { name: uniqueName('d') } })).domain;
     assert.equal((await http('GET', `${url}/domains/${d.id}/config`, admin())).status, 404);
     const created = await http('PUT', `${url}/domains/${d.id}/config`, { ...admin(), body: { config } });
     assert.equal(created.status, 201, created.text);
@@ -117,7 +109,7 @@ describe('domain configuration', () => {
   });
 
   test('groups and options: show, update, delete; unsupported ones are 403', async () => {
-    const d = (await fx.post('domains', { domain: { name: uniqueName('d') } })).domain;
+    const d = (await t.fx.post('domains', { domain: { name: uniqueName('d') } })).domain;
     await http('PUT', `${url}/domains/${d.id}/config`, { ...admin(), body: { config } });
     assert.deepEqual((await http('GET', `${url}/domains/${d.id}/config/ldap/url`, admin())).body.config, { url: 'ldap://myldap.com:389/' });
     assert.equal((await http('GET', `${url}/domains/${d.id}/config/ldap/password`, admin())).status, 404, 'sensitive is never shown');
@@ -146,15 +138,15 @@ describe('domain configuration', () => {
     assert.deepEqual((await http('GET', `${url}/domains/config/identity/default`, admin())).body.config, { identity: { driver: 'sql', list_limit: null } });
     assert.deepEqual((await http('GET', `${url}/domains/config/ldap/page_size/default`, admin())).body.config, { page_size: 0 });
     assert.equal((await http('GET', `${url}/domains/config/ldap/password/default`, admin())).status, 403);
-    const m = await fx.member();
+    const m = await t.fx.member();
     assert.equal((await http('GET', `${url}/domains/config/default`, { token: m.token })).status, 403);
   });
 });
 
 describe('endpoint groups', () => {
   test('CRUD and HEAD; the filters select endpoints; unknown filters are 400', async () => {
-    const svc = (await fx.post('services', { service: { type: uniqueName('t') } })).service;
-    const ep = (await fx.post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x' } })).endpoint;
+    const svc = (await t.fx.post('services', { service: { type: uniqueName('t') } })).service;
+    const ep = (await t.fx.post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x' } })).endpoint;
     const base = `${url}/OS-EP-FILTER/endpoint_groups`;
     const created = await http('POST', base, { ...admin(), body: { endpoint_group: { name: 'g', description: 'd', filters: { service_id: svc.id } } } });
     assert.equal(created.status, 201, created.text);
@@ -190,12 +182,12 @@ describe('OAuth1 consumers and policies', () => {
 
   test('policies: blob and type are required and kept; admin only', async () => {
     assert.equal((await http('POST', `${url}/policies`, { ...admin(), body: { policy: { blob: 'x' } } })).status, 400);
-    const p = (await fx.post('policies', { policy: { blob: '{"a": 1}', type: 'application/json' } })).policy;
+    const p = (await t.fx.post('policies', { policy: { blob: '{"a": 1}', type: 'application/json' } })).policy;
     assert.equal(p.blob, '{"a": 1}');
     const updated = await http('PATCH', `${url}/policies/${p.id}`, { ...admin(), body: { policy: { type: 'text/plain' } } });
     assert.deepEqual([updated.body.policy.type, updated.body.policy.blob], ['text/plain', '{"a": 1}']);
     assert.deepEqual((await http('GET', `${url}/policies?type=text/plain`, admin())).body.policies.map((x: any) => x.id), [p.id]);
-    const m = await fx.member();
+    const m = await t.fx.member();
     assert.equal((await http('GET', `${url}/policies`, { token: m.token })).status, 403);
     assert.equal((await http('DELETE', `${url}/policies/${p.id}`, admin())).status, 204);
     assert.equal((await http('GET', `${url}/policies/${p.id}`, admin())).status, 404);

@@ -1,21 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { http } from '../support/http.js';
-import { IdentityFixtures, uniqueName } from '../support/identity-fixtures.js';
+import { uniqueName } from '../support/identity-fixtures.js';
 
-let server: TestServer;
-let fx: IdentityFixtures;
 let url: string;
+const t = useTestServer({}, ({ server }) => (url = server.authUrl));
 
-before(async () => {
-  server = await startTestServer();
-  fx = await IdentityFixtures.create(server.authUrl);
-  url = server.authUrl;
-});
-after(() => server.stop());
-
-const admin = () => ({ token: fx.adminToken });
+const admin = () => ({ token: t.fx.adminToken });
 
 describe('domains', () => {
   test('create, filter, update, and delete only once disabled (which removes its content)', async () => {
@@ -27,8 +19,8 @@ describe('domains', () => {
     assert.equal(d.links.self, `${url}/domains/${d.id}`);
     const byName = await http('GET', `${url}/domains?name=${name}`, admin());
     assert.deepEqual(byName.body.domains.map((x: any) => x.id), [d.id]);
-    const project = await fx.project({ domain_id: d.id });
-    const user = await fx.user({ domain_id: d.id });
+    const project = await t.fx.project({ domain_id: d.id });
+    const user = await t.fx.user({ domain_id: d.id });
     assert.equal((await http('DELETE', `${url}/domains/${d.id}`, admin())).status, 403, 'an enabled domain is not deleted');
     const disabled = await http('PATCH', `${url}/domains/${d.id}`, { ...admin(), body: { domain: { enabled: false } } });
     assert.equal(disabled.body.domain.enabled, false);
@@ -41,7 +33,7 @@ describe('domains', () => {
 
   test('duplicate names are 409, empty or too long names 400', async () => {
     const name = uniqueName('dom');
-    await fx.post('domains', { domain: { name } });
+    await t.fx.post('domains', { domain: { name } });
     const dup = await http('POST', `${url}/domains`, { ...admin(), body: { domain: { name } } });
     assert.equal(dup.status, 409);
     assert.equal(dup.body.error.title, 'Conflict');
@@ -59,10 +51,10 @@ describe('domains', () => {
 
 describe('projects', () => {
   test('top-level projects show their domain as parent; children name their parent', async () => {
-    const parent = await fx.project();
+    const parent = await t.fx.project();
     assert.equal(parent.parent_id, 'default');
     assert.equal(parent.is_domain, false);
-    const child = await fx.project({ parent_id: parent.id });
+    const child = await t.fx.project({ parent_id: parent.id });
     assert.equal(child.parent_id, parent.id);
     assert.equal((await http('DELETE', `${url}/projects/${parent.id}`, admin())).status, 403, 'a parent is not deleted');
     const listed = await http('GET', `${url}/projects?parent_id=${parent.id}`, admin());
@@ -72,7 +64,7 @@ describe('projects', () => {
   });
 
   test('extra attributes are kept; domain_id cannot change; duplicates are 409', async () => {
-    const p = await fx.project({ color: 'blue' });
+    const p = await t.fx.project({ color: 'blue' });
     assert.equal(p.color, 'blue');
     const upd = await http('PATCH', `${url}/projects/${p.id}`, { ...admin(), body: { project: { description: 'new', domain_id: 'other' } } });
     assert.equal(upd.status, 400);
@@ -84,7 +76,7 @@ describe('projects', () => {
   });
 
   test('a member may not list or create projects, but may list its own', async () => {
-    const m = await fx.member();
+    const m = await t.fx.member();
     const list = await http('GET', `${url}/projects`, { token: m.token });
     assert.equal(list.status, 403);
     assert.match(list.body.error.message, /not authorized/);
@@ -119,12 +111,12 @@ describe('projects acting as domains', () => {
 
 describe('users and groups', () => {
   test('users: create with extra fields, never show the password, read itself but not others', async () => {
-    const u = await fx.user({ email: 'u@example.org' });
+    const u = await t.fx.user({ email: 'u@example.org' });
     assert.equal(u.email, 'u@example.org');
     assert.equal(u.password_expires_at, null);
     const shown = await http('GET', `${url}/users/${u.id}`, admin());
     assert.equal(shown.body.user.password, undefined);
-    const m = await fx.member();
+    const m = await t.fx.member();
     assert.equal((await http('GET', `${url}/users/${m.user.id}`, { token: m.token })).status, 200);
     assert.equal((await http('GET', `${url}/users/${u.id}`, { token: m.token })).status, 403);
     assert.equal((await http('GET', `${url}/users`, { token: m.token })).status, 403);
@@ -133,8 +125,8 @@ describe('users and groups', () => {
   });
 
   test('groups: membership add, check, list both ways, remove', async () => {
-    const g = (await fx.post('groups', { group: { name: uniqueName('g') } })).group;
-    const u = await fx.user();
+    const g = (await t.fx.post('groups', { group: { name: uniqueName('g') } })).group;
+    const u = await t.fx.user();
     assert.equal((await http('PUT', `${url}/groups/${g.id}/users/${u.id}`, admin())).status, 204);
     assert.equal((await http('HEAD', `${url}/groups/${g.id}/users/${u.id}`, admin())).status, 204);
     const members = await http('GET', `${url}/groups/${g.id}/users`, admin());
@@ -148,12 +140,12 @@ describe('users and groups', () => {
 
 describe('roles and assignments', () => {
   test('a grant through a group gives the role, listed with effective and include_names', async () => {
-    const project = await fx.project();
-    const user = await fx.user();
-    const g = (await fx.post('groups', { group: { name: uniqueName('g') } })).group;
-    await fx.put(`groups/${g.id}/users/${user.id}`);
-    const member = await fx.role('member');
-    await fx.put(`projects/${project.id}/groups/${g.id}/roles/${member.id}`);
+    const project = await t.fx.project();
+    const user = await t.fx.user();
+    const g = (await t.fx.post('groups', { group: { name: uniqueName('g') } })).group;
+    await t.fx.put(`groups/${g.id}/users/${user.id}`);
+    const member = await t.fx.role('member');
+    await t.fx.put(`projects/${project.id}/groups/${g.id}/roles/${member.id}`);
     const effective = await http('GET', `${url}/role_assignments?effective&include_names&user.id=${user.id}`, admin());
     assert.equal(effective.status, 200);
     const names = effective.body.role_assignments.map((a: any) => `${a.role.name}@${a.scope.project.name}`).sort();
@@ -166,10 +158,10 @@ describe('roles and assignments', () => {
   });
 
   test('inherited grants on a domain reach its projects, not the domain', async () => {
-    const project = await fx.project();
-    const user = await fx.user();
-    const reader = await fx.role('reader');
-    await fx.put(`OS-INHERIT/domains/default/users/${user.id}/roles/${reader.id}/inherited_to_projects`);
+    const project = await t.fx.project();
+    const user = await t.fx.user();
+    const reader = await t.fx.role('reader');
+    await t.fx.put(`OS-INHERIT/domains/default/users/${user.id}/roles/${reader.id}/inherited_to_projects`);
     const listed = await http('GET', `${url}/OS-INHERIT/domains/default/users/${user.id}/roles/inherited_to_projects`, admin());
     assert.deepEqual(listed.body.roles.map((r: any) => r.name), ['reader']);
     const effective = await http('GET', `${url}/role_assignments?effective&user.id=${user.id}&scope.project.id=${project.id}`, admin());
@@ -178,22 +170,22 @@ describe('roles and assignments', () => {
   });
 
   test('a domain-specific role never appears in effective assignments, only the roles it implies', async () => {
-    const project = await fx.project();
-    const user = await fx.user();
-    const domainRole = (await fx.post('roles', { role: { name: uniqueName('dr'), domain_id: 'default' } })).role;
-    await fx.put(`projects/${project.id}/users/${user.id}/roles/${domainRole.id}`);
+    const project = await t.fx.project();
+    const user = await t.fx.user();
+    const domainRole = (await t.fx.post('roles', { role: { name: uniqueName('dr'), domain_id: 'default' } })).role;
+    await t.fx.put(`projects/${project.id}/users/${user.id}/roles/${domainRole.id}`);
     const q = `${url}/role_assignments?effective&user.id=${user.id}&scope.project.id=${project.id}`;
     assert.deepEqual((await http('GET', q, admin())).body.role_assignments, []);
-    const reader = await fx.role('reader');
-    await fx.put(`roles/${domainRole.id}/implies/${reader.id}`);
+    const reader = await t.fx.role('reader');
+    await t.fx.put(`roles/${domainRole.id}/implies/${reader.id}`);
     assert.deepEqual((await http('GET', q, admin())).body.role_assignments.map((a: any) => a.role.id), [reader.id]);
     const direct = await http('GET', `${url}/role_assignments?user.id=${user.id}`, admin());
     assert.deepEqual(direct.body.role_assignments.map((a: any) => a.role.id), [domainRole.id], 'the grant itself is still listed');
   });
 
   test('implied roles: create, list, refuse cycles, delete', async () => {
-    const a = (await fx.post('roles', { role: { name: uniqueName('ra') } })).role;
-    const b = (await fx.post('roles', { role: { name: uniqueName('rb') } })).role;
+    const a = (await t.fx.post('roles', { role: { name: uniqueName('ra') } })).role;
+    const b = (await t.fx.post('roles', { role: { name: uniqueName('rb') } })).role;
     const created = await http('PUT', `${url}/roles/${a.id}/implies/${b.id}`, admin());
     assert.equal(created.status, 201);
     assert.equal(created.body.role_inference.implies.id, b.id);
@@ -205,9 +197,9 @@ describe('roles and assignments', () => {
   });
 
   test('grant, check and revoke on a project; unknown parties are 404', async () => {
-    const project = await fx.project();
-    const user = await fx.user();
-    const member = await fx.role('member');
+    const project = await t.fx.project();
+    const user = await t.fx.user();
+    const member = await t.fx.role('member');
     const path = `${url}/projects/${project.id}/users/${user.id}/roles/${member.id}`;
     assert.equal((await http('HEAD', path, admin())).status, 404);
     assert.equal((await http('PUT', path, admin())).status, 204);
@@ -221,11 +213,11 @@ describe('catalog', () => {
   test('regions, services and endpoints CRUD; endpoints with a bad interface are refused', async () => {
     const region = await http('PUT', `${url}/regions/${uniqueName('r')}`, { ...admin(), body: { region: { description: 'x' } } });
     assert.equal(region.status, 201);
-    const svc = (await fx.post('services', { service: { type: 'example', name: 'ex', description: 'd' } })).service;
+    const svc = (await t.fx.post('services', { service: { type: 'example', name: 'ex', description: 'd' } })).service;
     assert.equal(svc.name, 'ex');
     const bad = await http('POST', `${url}/endpoints`, { ...admin(), body: { endpoint: { service_id: svc.id, interface: 'private', url: 'http://x' } } });
     assert.equal(bad.status, 400);
-    const ep = (await fx.post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x', region_id: region.body.region.id } })).endpoint;
+    const ep = (await t.fx.post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x', region_id: region.body.region.id } })).endpoint;
     assert.equal(ep.region_id, region.body.region.id);
     assert.equal((await http('DELETE', `${url}/regions/${region.body.region.id}`, admin())).status, 403, 'a region with endpoints stays');
     assert.equal((await http('DELETE', `${url}/services/${svc.id}`, admin())).status, 204);
@@ -233,9 +225,9 @@ describe('catalog', () => {
   });
 
   test('an endpoint naming an unknown region creates the region, as Keystone does', async () => {
-    const svc = (await fx.post('services', { service: { type: uniqueName('t') } })).service;
+    const svc = (await t.fx.post('services', { service: { type: uniqueName('t') } })).service;
     const region = uniqueName('new-region');
-    const ep = (await fx.post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x', region } })).endpoint;
+    const ep = (await t.fx.post('endpoints', { endpoint: { service_id: svc.id, interface: 'public', url: 'http://x', region } })).endpoint;
     assert.equal(ep.region_id, region);
     assert.equal((await http('GET', `${url}/regions/${region}`, admin())).status, 200);
     const other = uniqueName('r2');

@@ -1,53 +1,46 @@
 // Glance v2 images over HTTP against a real server: discovery, shapes, errors, JSON patch, lists.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { http } from '../support/http.js';
-import { IdentityFixtures } from '../support/identity-fixtures.js';
 import { ImageApi } from './image-support.js';
 
-let server: TestServer;
-let fx: IdentityFixtures;
 let api: ImageApi;
 let admin: string;
-
-before(async () => {
-  server = await startTestServer();
-  fx = await IdentityFixtures.create(server.authUrl);
+const t = useTestServer({}, ({ server, fx }) => {
   api = new ImageApi(`${server.url}/image`);
   admin = fx.adminToken;
 });
-after(() => server.stop());
 
 describe('version discovery', () => {
   test('GET /image is 300 and /image/versions 200, CURRENT v2 linking to /image/v2/', async () => {
-    const root = await http('GET', `${server.url}/image`);
+    const root = await http('GET', `${t.server.url}/image`);
     assert.equal(root.status, 300);
     const current = root.body.versions.find((v: any) => v.status === 'CURRENT');
     assert.match(current.id, /^v2\.\d+$/);
-    assert.equal(current.links[0].href, `${server.url}/image/v2/`);
-    const versions = await http('GET', `${server.url}/image/versions`);
+    assert.equal(current.links[0].href, `${t.server.url}/image/v2/`);
+    const versions = await http('GET', `${t.server.url}/image/versions`);
     assert.equal(versions.status, 200);
     assert.deepEqual(versions.body, root.body);
   });
 
   test('the catalog lists the image service', async () => {
-    const res = await http('GET', `${server.authUrl}/auth/catalog`, { token: admin });
+    const res = await http('GET', `${t.server.authUrl}/auth/catalog`, { token: admin });
     const image = res.body.catalog.find((s: any) => s.type === 'image');
     assert.equal(image.name, 'glance');
-    assert.ok(image.endpoints.some((e: any) => e.url === `${server.url}/image`));
+    assert.ok(image.endpoints.some((e: any) => e.url === `${t.server.url}/image`));
   });
 });
 
 describe('images', () => {
   test('create answers 201 with Location, import methods and Glance\'s body, extra properties included', async () => {
-    const res = await http('POST', `${server.url}/image/v2/images`, {
+    const res = await http('POST', `${t.server.url}/image/v2/images`, {
       token: admin,
       body: { name: 'sample', disk_format: 'raw', container_format: 'bare', visibility: 'private', 'owner_specified.openstack.md5': '', os_distro: 'debian' },
     });
     assert.equal(res.status, 201, res.text);
     const img = res.body;
-    assert.equal(res.headers.get('location'), `${server.url}/image/v2/images/${img.id}`);
+    assert.equal(res.headers.get('location'), `${t.server.url}/image/v2/images/${img.id}`);
     assert.equal(res.headers.get('openstack-image-import-methods'), 'glance-direct,web-download');
     assert.equal(img.status, 'queued');
     assert.equal(img.size, null);
@@ -63,7 +56,7 @@ describe('images', () => {
   });
 
   test('visibility defaults to shared and disk_format may be omitted', async () => {
-    const res = await http('POST', `${server.url}/image/v2/images`, { token: admin, body: { name: 'bare' } });
+    const res = await http('POST', `${t.server.url}/image/v2/images`, { token: admin, body: { name: 'bare' } });
     assert.equal(res.status, 201);
     assert.equal(res.body.visibility, 'shared');
     assert.equal(res.body.disk_format, null);
@@ -73,25 +66,25 @@ describe('images', () => {
     const missing = await api.get('/v2/images/b8621bc9-c59f-4ef1-83eb-7833ce64c45b', admin);
     assert.equal(missing.status, 404);
     assert.deepEqual(missing.body, { message: 'No image found with ID b8621bc9-c59f-4ef1-83eb-7833ce64c45b<br /><br />\n\n\n', code: '404 Not Found', title: 'Not Found' });
-    const bad = await http('POST', `${server.url}/image/v2/images`, { token: admin, body: { name: 'bad', disk_format: 'nope', container_format: 'bare' } });
+    const bad = await http('POST', `${t.server.url}/image/v2/images`, { token: admin, body: { name: 'bad', disk_format: 'nope', container_format: 'bare' } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.code, '400 Bad Request');
     assert.match(bad.body.message, /^Provided object does not match schema 'image': 'nope' is not one of \[None, 'ami'/);
     const unauth = await api.get('/v2/images', 'invalid');
     assert.equal(unauth.status, 401);
     assert.equal(unauth.body.title, 'Unauthorized');
-    assert.equal(unauth.headers.get('www-authenticate'), `Keystone uri="${server.url}/identity"`);
+    assert.equal(unauth.headers.get('www-authenticate'), `Keystone uri="${t.server.url}/identity"`);
     const slash = await api.get('/v2/images/', admin);
     assert.equal(slash.status, 404, 'Glance has no route with a trailing slash');
   });
 
   test('read-only and reserved attributes are refused on create', async () => {
-    const ro = await http('POST', `${server.url}/image/v2/images`, { token: admin, body: { status: 'active' } });
+    const ro = await http('POST', `${t.server.url}/image/v2/images`, { token: admin, body: { status: 'active' } });
     assert.equal(ro.status, 403);
     assert.match(ro.body.message, /Attribute 'status' is read-only/);
-    const reserved = await http('POST', `${server.url}/image/v2/images`, { token: admin, body: { os_glance_x: 'y' } });
+    const reserved = await http('POST', `${t.server.url}/image/v2/images`, { token: admin, body: { os_glance_x: 'y' } });
     assert.equal(reserved.status, 403);
-    const notString = await http('POST', `${server.url}/image/v2/images`, { token: admin, body: { extra: 5 } });
+    const notString = await http('POST', `${t.server.url}/image/v2/images`, { token: admin, body: { extra: 5 } });
     assert.equal(notString.status, 400);
     assert.match(notString.body.message, /5 is not of type 'string'/);
   });
@@ -137,30 +130,30 @@ describe('images', () => {
 
   test('a protected image cannot be deleted until unprotected; deleted images are 404', async () => {
     const img = await api.create(admin, { protected: true });
-    const refused = await http('DELETE', `${server.url}/image/v2/images/${img.id}`, { token: admin });
+    const refused = await http('DELETE', `${t.server.url}/image/v2/images/${img.id}`, { token: admin });
     assert.equal(refused.status, 403);
     assert.equal((await api.patch(admin, img.id, [{ op: 'replace', path: '/protected', value: false }])).status, 200);
-    assert.equal((await http('DELETE', `${server.url}/image/v2/images/${img.id}`, { token: admin })).status, 204);
+    assert.equal((await http('DELETE', `${t.server.url}/image/v2/images/${img.id}`, { token: admin })).status, 204);
     assert.equal((await api.get(`/v2/images/${img.id}`, admin)).status, 404);
-    assert.equal((await http('DELETE', `${server.url}/image/v2/images/${img.id}`, { token: admin })).status, 404);
+    assert.equal((await http('DELETE', `${t.server.url}/image/v2/images/${img.id}`, { token: admin })).status, 404);
   });
 
   test('tags are added idempotently and removed; a missing tag is 404', async () => {
     const img = await api.create(admin);
-    assert.equal((await http('PUT', `${server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 204);
-    assert.equal((await http('PUT', `${server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 204);
-    assert.equal((await http('PUT', `${server.url}/image/v2/images/${img.id}/tags/with%20space`, { token: admin })).status, 204);
+    assert.equal((await http('PUT', `${t.server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 204);
+    assert.equal((await http('PUT', `${t.server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 204);
+    assert.equal((await http('PUT', `${t.server.url}/image/v2/images/${img.id}/tags/with%20space`, { token: admin })).status, 204);
     assert.deepEqual((await api.get(`/v2/images/${img.id}`, admin)).body.tags, ['golden', 'with space']);
-    assert.equal((await http('DELETE', `${server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 204);
-    assert.equal((await http('DELETE', `${server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 404);
-    const noImage = await http('PUT', `${server.url}/image/v2/images/b8621bc9-c59f-4ef1-83eb-7833ce64c45b/tags/x`, { token: admin });
+    assert.equal((await http('DELETE', `${t.server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 204);
+    assert.equal((await http('DELETE', `${t.server.url}/image/v2/images/${img.id}/tags/golden`, { token: admin })).status, 404);
+    const noImage = await http('PUT', `${t.server.url}/image/v2/images/b8621bc9-c59f-4ef1-83eb-7833ce64c45b/tags/x`, { token: admin });
     assert.equal(noImage.status, 404);
   });
 });
 
 describe('listing', () => {
   test('limit/marker pages follow `next` through every image exactly once, in created_at order', async () => {
-    const { token } = await fx.member();
+    const { token } = await t.fx.member();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await api.create(token, { name: `page-${i}`, visibility: 'private' })).id);
     const seen: string[] = [];
@@ -179,7 +172,7 @@ describe('listing', () => {
   });
 
   test('filters, sort_key/sort_dir and sort=, with 400 on a bad sort key', async () => {
-    const { token } = await fx.member();
+    const { token } = await t.fx.member();
     await api.create(token, { name: 'b', disk_format: 'qcow2', tags: ['x'], architecture: 'x86_64' });
     await api.create(token, { name: 'a', disk_format: 'raw', tags: ['x', 'y'] });
     await api.create(token, { name: 'c', disk_format: 'raw', os_hidden: true });

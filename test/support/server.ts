@@ -70,13 +70,24 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 }
 
 
-/** A server for the whole test file, with an admin fixture: started in `before`, stopped in `after`. */
-export function useTestServer(env: Record<string, string> = {}): { server: TestServer; fx: IdentityFixtures; compute: string } {
-  const ctx = {} as { server: TestServer; fx: IdentityFixtures; compute: string };
+export interface TestServerContext {
+  server: TestServer;
+  fx: IdentityFixtures;
+  compute: string;
+}
+
+/**
+ * A server for the whole test file, with an admin fixture: started in `before`, stopped in `after`.
+ * `ready` runs once both exist, for what a file derives from them (a second top-level `before` may
+ * run before this one has finished).
+ */
+export function useTestServer(env: Record<string, string> = {}, ready?: (ctx: TestServerContext) => void): TestServerContext {
+  const ctx = {} as TestServerContext;
   before(async () => {
     ctx.server = await startTestServer(env);
     ctx.fx = await IdentityFixtures.create(ctx.server.authUrl);
     ctx.compute = `${ctx.server.url}/compute/v2.1`;
+    ready?.(ctx);
   });
   after(() => ctx.server.stop());
   return ctx;
