@@ -23,8 +23,13 @@ export function computeContext(req: ComputeRequest, res: Response): ComputeConte
   return { auth: req.auth, version: res.locals.computeVersion, requestId: res.locals.ctx.requestId, isAdmin: isAdmin(req.auth), projectId: projectId ?? '' };
 }
 
+/** Nova's PolicyNotAuthorized for `rule`, e.g. os_compute_api:os-quota-sets:update. */
+export function policyDenied(rule: string): ForbiddenError {
+  return new ForbiddenError(`Policy doesn't allow ${rule} to be performed.`);
+}
+
 export function requireAdmin(ctx: ComputeContext, rule: string): void {
-  if (!ctx.isAdmin) throw new ForbiddenError(`Policy doesn't allow ${rule} to be performed.`);
+  if (!ctx.isAdmin) throw policyDenied(rule);
 }
 
 /** Nova's integer parsing for query and body values that may arrive as strings. */

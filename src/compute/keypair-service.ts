@@ -2,8 +2,8 @@
 // generated (ed25519 or RSA), per user; the fingerprint is the MD5 of the key blob, colon-separated,
 // as Nova and `ssh-keygen -l -E md5` print it.
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.js';
-import type { ComputeContext } from './compute-context.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.js';
+import { requireAdmin, type ComputeContext } from './compute-context.js';
 import type { KeypairRepository, KeypairRow } from './repositories/keypair-repository.js';
 import type { QuotaService } from './quota-service.js';
 
@@ -61,7 +61,7 @@ export class KeypairService {
   owner(ctx: ComputeContext, userId: string | undefined): string {
     if (userId === undefined || userId === ctx.auth.userId) return ctx.auth.userId;
     if (ctx.version.before('2.10')) return ctx.auth.userId;
-    if (!ctx.isAdmin) throw new ForbiddenError(`Policy doesn't allow os_compute_api:os-keypairs to be performed.`);
+    requireAdmin(ctx, 'os_compute_api:os-keypairs');
     return userId;
   }
 

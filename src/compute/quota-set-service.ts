@@ -2,8 +2,8 @@
 // nova/quota.py DbQuotaDriver). A limit resolves as Nova's does: the user's own limit, else the
 // project's, else the `default` quota class, else the configured default. Project limits are written
 // through QuotaService (which enforces them at boot); per-user and class limits in QuotaScopeRepository.
-import { BadRequestError, ForbiddenError } from '../http/errors.js';
-import type { ComputeContext } from './compute-context.js';
+import { BadRequestError } from '../http/errors.js';
+import { policyDenied, requireAdmin, type ComputeContext } from './compute-context.js';
 import { DEFAULT_QUOTAS, QUOTA_RESOURCES, type QuotaService } from './quota-service.js';
 import type { QuotaRepository } from './repositories/quota-repository.js';
 import type { QuotaScopeRepository } from './repositories/quota-scope-repository.js';
@@ -16,8 +16,7 @@ const DEFAULTS: Record<string, number> = { ...DEFAULT_QUOTAS, ...Object.fromEntr
 export type Limits = Record<string, number>;
 export type DetailedLimits = Record<string, { limit: number; in_use: number; reserved: number }>;
 
-const POLICY = 'os_compute_api:os-quota-sets:%s';
-const denied = (rule: string) => new ForbiddenError(`Policy doesn't allow ${POLICY.replace('%s', rule)} to be performed.`);
+const denied = (rule: string) => policyDenied(`os_compute_api:os-quota-sets:${rule}`);
 
 export class QuotaSetService {
   constructor(
@@ -83,12 +82,12 @@ export class QuotaSetService {
   }
 
   async showClass(ctx: ComputeContext, name: string): Promise<Limits> {
-    if (!ctx.isAdmin) throw new ForbiddenError("Policy doesn't allow os_compute_api:os-quota-class-sets:show to be performed.");
+    requireAdmin(ctx, 'os_compute_api:os-quota-class-sets:show');
     return { ...DEFAULTS, ...(await this.scopes.classLimits(name)) };
   }
 
   async updateClass(ctx: ComputeContext, name: string, body: Record<string, unknown>): Promise<Limits> {
-    if (!ctx.isAdmin) throw new ForbiddenError("Policy doesn't allow os_compute_api:os-quota-class-sets:update to be performed.");
+    requireAdmin(ctx, 'os_compute_api:os-quota-class-sets:update');
     if (name.length < 1 || name.length > 255) throw new BadRequestError('Invalid input received: quota_class_name has a length of more than 255 characters or less than 1.');
     const values: Limits = {};
     for (const [k, v] of Object.entries(body)) {

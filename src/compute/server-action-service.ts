@@ -2,9 +2,8 @@
 // nova/compute/api.py), moves the server with a compare-and-swap, records an instance action, and
 // queues the job that drives the hypervisor. The answer is 202 at once.
 import { randomBytes } from 'node:crypto';
-import { BadRequestError, NotFoundError, ConflictError, ForbiddenError } from '../http/errors.js';
-import type { ComputeContext } from './compute-context.js';
-import { requireAdmin } from './compute-context.js';
+import { BadRequestError, NotFoundError, ConflictError } from '../http/errors.js';
+import { policyDenied, requireAdmin, type ComputeContext } from './compute-context.js';
 import { accessIp, type ServerService } from './server-service.js';
 import type { ServerRepository, ServerRow } from './repositories/server-repository.js';
 import type { InstanceActionRepository } from './repositories/instance-action-repository.js';
@@ -99,7 +98,7 @@ export class ServerActionService {
       }
       case 'unlock':
         // Nova: an owner may not undo an admin's lock.
-        if (server.locked && server.locked_by === 'admin' && !ctx.isAdmin) throw new ForbiddenError(`Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed.`);
+        if (server.locked && server.locked_by === 'admin' && !ctx.isAdmin) throw policyDenied('os_compute_api:os-lock-server:unlock:unlock_override');
         await this.d.repo.update(server.id, { locked: false, locked_by: null, locked_reason: null });
         await this.record(ctx, server, 'unlock');
         return { kind: 'accepted' };

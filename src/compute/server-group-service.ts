@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../http/errors.js';
 import { hasRole } from '../identity/auth-context.js';
-import { parseNonNegativeInt, type ComputeContext } from './compute-context.js';
+import { parseNonNegativeInt, policyDenied, type ComputeContext } from './compute-context.js';
 import type { QuotaService } from './quota-service.js';
 import type { ServerGroupRepository, ServerGroupRow } from './repositories/server-group-repository.js';
 
@@ -13,8 +13,7 @@ export interface ServerGroup extends ServerGroupRow {
   members: string[];
 }
 
-const POLICY = 'os_compute_api:os-server-groups:%s';
-const denied = (rule: string) => new ForbiddenError(`Policy doesn't allow ${POLICY.replace('%s', rule)} to be performed.`);
+const denied = (rule: string) => policyDenied(`os_compute_api:os-server-groups:${rule}`);
 
 export class ServerGroupService {
   constructor(

@@ -1,7 +1,7 @@
 // os-simple-tenant-usage (nova/api/openstack/compute/simple_tenant_usage.py): hours each server ran
 // inside a period, from its launched_at/terminated_at, weighted by the flavor it had.
-import { BadRequestError, ForbiddenError } from '../http/errors.js';
-import { parseNonNegativeInt, type ComputeContext } from './compute-context.js';
+import { BadRequestError } from '../http/errors.js';
+import { parseNonNegativeInt, policyDenied, requireAdmin, type ComputeContext } from './compute-context.js';
 import type { ServerRow } from './repositories/server-repository.js';
 import type { UsageRepository } from './repositories/usage-repository.js';
 
@@ -41,19 +41,19 @@ export interface UsageQuery {
 
 /** Nova's CONF.api.max_limit: the page when no limit is given. */
 const MAX_LIMIT = 1000;
-const POLICY = 'os_compute_api:os-simple-tenant-usage:%s';
+const POLICY = 'os_compute_api:os-simple-tenant-usage';
 
 export class UsageService {
   constructor(private readonly repo: UsageRepository) {}
 
   async list(ctx: ComputeContext, q: UsageQuery, paginated: boolean) {
-    if (!ctx.isAdmin) throw new ForbiddenError(`Policy doesn't allow ${POLICY.replace('%s', 'list')} to be performed.`);
+    requireAdmin(ctx, `${POLICY}:list`);
     const { start, stop } = period(q);
     return this.usages(start, stop, undefined, one(q.detailed) === '1', paginated ? await this.page(q) : { limit: MAX_LIMIT });
   }
 
   async show(ctx: ComputeContext, tenantId: string, q: UsageQuery, paginated: boolean) {
-    if (!ctx.isAdmin && ctx.projectId !== tenantId) throw new ForbiddenError(`Policy doesn't allow ${POLICY.replace('%s', 'show')} to be performed.`);
+    if (!ctx.isAdmin && ctx.projectId !== tenantId) throw policyDenied(`${POLICY}:show`);
     const { start, stop } = period(q);
     return this.usages(start, stop, tenantId, true, paginated ? await this.page(q) : { limit: MAX_LIMIT });
   }
