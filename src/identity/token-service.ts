@@ -34,11 +34,14 @@ export interface TokenServiceDeps {
   changes?: ChangeSource;
 }
 
-/** What a new token's context is built from, the same for every new token of one user on one scope. */
-interface ScopeFacts {
-  subject: NonNullable<Awaited<ReturnType<TokenRepository['subject']>>>;
+/** What a token's context is built from: its subject row (undefined when the user is gone) and roles on its scope. */
+interface Facts {
+  subject: Awaited<ReturnType<TokenRepository['subject']>>;
   roles: RoleRef[];
 }
+
+/** The facts of a new token that was not revoked: the same for every new token of one user on one scope. */
+type ScopeFacts = Facts & { subject: NonNullable<Facts['subject']> };
 
 /** The parts of an auth request body the service reads (already shape-checked by the OpenAPI spec). */
 export interface AuthRequest {
@@ -189,7 +192,7 @@ export class TokenService {
     const projectId = scope && 'project' in scope ? scope.project : undefined;
     const domainId = scope && 'domain' in scope ? scope.domain : undefined;
     const roleScope = projectId ? { project: projectId } : domainId ? { domain: domainId } : scope ? { system: SYSTEM_TARGET } : undefined;
-    const read = async (): Promise<{ subject: ScopeFacts['subject'] | undefined; roles: RoleRef[] }> => {
+    const read = async (): Promise<Facts> => {
       const [subject, roles] = await Promise.all([
         this.d.tokens.subject({
           auditIds: claims.auditIds,
@@ -204,9 +207,8 @@ export class TokenService {
       ]);
       return { subject, roles };
     };
-    const factsKey = `${claims.userId}|${projectId ?? ''}|${domainId ?? ''}|${scope && 'system' in scope ? 'system' : ''}|${claims.applicationCredentialId ?? ''}`;
     const [{ subject, roles }, appCred] = await Promise.all([
-      opts.fresh ? this.cachedScopeFacts(factsKey, read) : read(),
+      opts.fresh ? this.cachedScopeFacts(`${claims.userId}|${projectId ?? ''}|${domainId ?? ''}|${scope && 'system' in scope ? 'system' : ''}|${claims.applicationCredentialId ?? ''}`, read) : read(),
       claims.applicationCredentialId && !appCredRoles ? this.d.appCreds.get(claims.applicationCredentialId) : Promise.resolve(undefined),
     ]);
     if (!subject || subject.revoked || !subject.user_enabled || !subject.user_domain_enabled) return undefined;
@@ -245,7 +247,7 @@ export class TokenService {
   }
 
   /** Facts for a new token from the cache, else read (and kept unless the token was revoked: that answer is read again). */
-  private async cachedScopeFacts(key: string, read: () => Promise<{ subject: ScopeFacts['subject'] | undefined; roles: RoleRef[] }>) {
+  private async cachedScopeFacts(key: string, read: () => Promise<Facts>): Promise<Facts> {
     const hit = this.scopeFacts.get(key);
     if (hit) return hit;
     const mark = this.scopeFacts.mark();
